@@ -1,0 +1,38 @@
+# Two commands set up everything: `make build` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: build test serve check lint golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+build: $(VENV)/.installed
+	$(BIN)/scarsite build $(BUILD_FLAGS)
+
+check: $(VENV)/.installed
+	$(BIN)/scarsite check --strict
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests
+	$(BIN)/pytest $(PYTEST_FLAGS)
+
+serve:
+	@echo "The live preview (scarsite serve) comes with its own issue. For now:"
+	@echo "  make build && $(BIN)/python -m http.server -d build"
+
+golden: $(VENV)/.installed-test
+	$(BIN)/pytest tests/test_golden.py --update-golden
+
+clean:
+	rm -rf build .build.* .scarsite-cache

@@ -1,0 +1,113 @@
+"""The build pipeline: settings, load, parse, model, Markdown, static, render, write.
+
+`build()` runs the stages in order, collecting every problem they report.
+Output is written only when no stage found an error (or, with `strict`, a
+warning), and then all at once, so the previous site survives a failed build.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import KINDS, SiteConfig, load_config
+from .errors import Problems, SiteError
+from .frontmatter import parse_document
+from .load import CONTENT_DIR, load_sources
+from .markup import render_bodies
+from .model import Site, build_site
+from .render import TEMPLATES_DIR, render_site
+from .static import STATIC_DIR, collect_static
+from .write import write_site
+
+OUTPUT_DIR = "build"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    source: Path = Path(".")
+    output: Path | None = None  # default: <source>/build
+    drafts: bool = False
+    strict: bool = False
+    write: bool = True  # False for `scarsite check`
+
+    @property
+    def output_dir(self) -> Path:
+        return self.output if self.output is not None else self.source / OUTPUT_DIR
+
+
+@dataclass
+class BuildReport:
+    """What a build did: problems found, pages made, and time spent per stage."""
+
+    options: BuildOptions
+    problems: Problems = field(default_factory=Problems)
+    config: SiteConfig | None = None
+    site: Site | None = None
+    files_written: int = 0
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.failed(self.options.strict)
+
+    @property
+    def written(self) -> bool:
+        return self.files_written > 0
+
+    def pages_per_section(self) -> dict[str, int]:
+        if self.site is None:
+            return {}
+        return {k.section: len(self.site.section(k.name)) for k in KINDS.values()}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append((name, time.perf_counter() - start))
+
+
+def build(options: BuildOptions) -> BuildReport:
+    """Build the site at `options.source`; the report says what happened."""
+    report = BuildReport(options)
+    problems = report.problems
+    source = options.source
+    try:
+        _check_output_folder(options)
+        with report.stage("settings"):
+            config = report.config = load_config(source, problems)
+        with report.stage("load"):
+            sources = load_sources(source, problems)
+        with report.stage("parse"):
+            parsed = {s.rel: parse_document(s, config, problems) for s in sources}
+        with report.stage("model"):
+            documents = [d for d in parsed.values() if d is not None]
+            unparsed = {rel for rel, d in parsed.items() if d is None}
+            site = report.site = build_site(config, documents, options.drafts, unparsed, problems)
+        with report.stage("markdown"):
+            bodies = render_bodies(site, problems)
+        with report.stage("static"):
+            static = collect_static(source)
+        with report.stage("render"):
+            outputs = render_site(site, bodies, static, source, problems)
+        if options.write and report.ok:
+            with report.stage("write"):
+                report.files_written = write_site(outputs, static, options.output_dir)
+    except SiteError as exc:
+        problems.items.append(exc.problem)
+    return report
+
+
+def _check_output_folder(options: BuildOptions) -> None:
+    """Refuse an output folder whose replacement would delete the site's own files."""
+    output = options.output_dir.resolve()
+    source = options.source.resolve()
+    protected = [source / CONTENT_DIR, source / TEMPLATES_DIR, source / STATIC_DIR]
+    if source.is_relative_to(output) or any(output.is_relative_to(p) for p in protected):
+        raise SiteError(str(options.output_dir), 0, "output", "would replace the site's own "
+                        "files; choose a separate folder such as 'build'")

@@ -1,0 +1,99 @@
+"""The `scarsite` command: `build` and `check`.
+
+Exit codes: 0 success, 1 problems in the site's content or settings (each
+printed as `path:line: field: message`), 2 a mistake in the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, BuildReport, build
+from .config import SETTINGS_FILE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.source.is_dir():
+        parser.error(f"--source {args.source}: no such folder")
+    options = BuildOptions(source=args.source, output=getattr(args, "output", None),
+                           drafts=getattr(args, "drafts", False), strict=args.strict,
+                           write=args.command == "build")
+    try:
+        report = build(options)
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"scarsite: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in scarsite, not in your site; run again with --debug and report it.",
+              file=sys.stderr)
+        return 1
+    _print_report(report)
+    return 0 if report.ok else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scarsite", description="Build the acne-scar "
+                                     "patient-education site from Markdown articles.")
+    parser.add_argument("--version", action="version", version=f"scarsite {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--source", type=Path, default=Path("."), metavar="DIR",
+                        help="the site folder (default: the current folder)")
+    common.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    common.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    build_cmd = commands.add_parser("build", parents=[common], help="build the site")
+    build_cmd.add_argument("--output", type=Path, metavar="DIR",
+                           help="where to write the site (default: <source>/build)")
+    build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
+    commands.add_parser("check", parents=[common],
+                        help="check the site for mistakes without writing anything")
+    return parser
+
+
+def _print_report(report: BuildReport) -> None:
+    problems = report.problems
+    if report.config is not None and report.config.from_defaults:
+        print(f"note: no [tool.scarsite] table in {SETTINGS_FILE}; using the default settings")
+    for problem in problems.sorted():
+        print(problem, file=sys.stderr)
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    if not report.ok:
+        untouched = " nothing was written" if report.options.write else ""
+        strict = " (--strict: warnings count as errors)" if report.options.strict and not errors \
+            else ""
+        print(f"failed: {counts}{strict};{untouched}".rstrip(";"), file=sys.stderr)
+        return
+    print(_summary(report, counts))
+
+
+def _summary(report: BuildReport, counts: str) -> str:
+    site = report.site
+    assert site is not None
+    pages = ", ".join(f"{section} {n}" for section, n in report.pages_per_section().items())
+    total = sum(report.pages_per_section().values())
+    times = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in report.timings)
+    overall = sum(seconds for _, seconds in report.timings) * 1000
+    lines = [
+        f"articles  {total} ({pages})",
+        f"terms     {site.term_count()} (articles that others can link by slug)",
+        f"links     {site.links_checked} internal links checked",
+        f"problems  {counts}",
+        f"time      {overall:.0f} ms: {times}",
+    ]
+    if report.options.write:
+        lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files)")
+    else:
+        lines.append("output    none (check only)")
+    return "\n".join(lines)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

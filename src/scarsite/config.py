@@ -1,0 +1,186 @@
+"""Site settings: the `[tool.scarsite]` table of the site's `pyproject.toml`.
+
+Input: the site folder. Output: a frozen `SiteConfig`. Every mistake in the
+table is reported with its line; a settings file that is not valid TOML stops
+the build with a `SiteError`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import Problems, SiteError, did_you_mean
+
+SETTINGS_FILE = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of article: which folder and URL section it lives in."""
+
+    name: str
+    section: str
+    title: str
+
+
+# The kinds are part of the site's editorial design, not a setting: templates,
+# cross-link panels and the evidence rule all depend on them.
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("scar-type", "scar-types", "Scar types"),
+        Kind("treatment", "treatments", "Treatments"),
+        Kind("aftercare", "aftercare", "Aftercare"),
+        Kind("guide", "guides", "Guides"),
+    )
+}
+KIND_BY_SECTION: dict[str, Kind] = {k.section: k for k in KINDS.values()}
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A front matter key whose values are slugs of articles of one kind."""
+
+    name: str
+    kind: str
+    title: str
+
+
+DEFAULT_TAXONOMIES = (
+    Taxonomy("scar_types", "scar-type", "Scar types"),
+    Taxonomy("treatments", "treatment", "Treatments"),
+)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings for one site, with the defaults a bare site builds with."""
+
+    title: str = "Untitled site"
+    base_url: str = "https://example.org/"
+    language: str = "en"
+    description: str = ""
+    review_interval_months: int = 36
+    taxonomies: tuple[Taxonomy, ...] = DEFAULT_TAXONOMIES
+    from_defaults: bool = field(default=False, compare=False)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site is served under, e.g. '/' or '/scarsite/'."""
+        return urlsplit(self.base_url).path or "/"
+
+    def taxonomy(self, name: str) -> Taxonomy | None:
+        return next((t for t in self.taxonomies if t.name == name), None)
+
+
+_SETTING_TYPES = {"title": str, "base_url": str, "language": str, "description": str,
+                  "review_interval_months": int}
+_SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def load_config(site: Path, problems: Problems) -> SiteConfig:
+    """Read and validate the site settings, reporting mistakes into `problems`."""
+    path = site / SETTINGS_FILE
+    if not path.is_file():
+        return SiteConfig(from_defaults=True)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise SiteError(SETTINGS_FILE, int(match[1]) if match else 0, "",
+                        f"not valid TOML: {message}") from None
+    table = document.get("tool", {}).get("scarsite")
+    if table is None:
+        return SiteConfig(from_defaults=True)
+    lines = _KeyLines(text)
+    if not isinstance(table, dict):
+        problems.error(SETTINGS_FILE, lines.of("scarsite"), "tool.scarsite", "must be a table")
+        return SiteConfig()
+
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        where = (SETTINGS_FILE, lines.of(key), key)
+        if key == "taxonomies":
+            values[key] = _taxonomies(value, lines, problems)
+        elif key not in _SETTING_TYPES:
+            problems.error(*where, f"unknown setting{did_you_mean(key, _SETTING_KEYS)}")
+        elif type(value) is not _SETTING_TYPES[key]:
+            expected = "a whole number" if _SETTING_TYPES[key] is int else "a string"
+            problems.error(*where, f"must be {expected}, not {value!r}")
+        else:
+            values[key] = value
+
+    if "base_url" in values:
+        values["base_url"] = _base_url(str(values["base_url"]), lines, problems)
+    language = values.get("language")
+    if isinstance(language, str) and not _LANGUAGE.match(language):
+        problems.error(SETTINGS_FILE, lines.of("language"), "language",
+                       f"{language!r} is not a language tag such as 'en' or 'en-GB'")
+    months = values.get("review_interval_months")
+    if isinstance(months, int) and not 1 <= months <= 120:
+        problems.error(SETTINGS_FILE, lines.of("review_interval_months"),
+                       "review_interval_months", f"must be between 1 and 120, not {months}")
+        del values["review_interval_months"]
+    return SiteConfig(**values)  # type: ignore[arg-type]
+
+
+def _base_url(url: str, lines: _KeyLines, problems: Problems) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.error(SETTINGS_FILE, lines.of("base_url"), "base_url",
+                       f"{url!r} is not an absolute http(s) URL such as 'https://example.org/'")
+        return SiteConfig.base_url
+    return url if url.endswith("/") else url + "/"
+
+
+def _taxonomies(value: object, lines: _KeyLines, problems: Problems) -> tuple[Taxonomy, ...]:
+    if not isinstance(value, dict):
+        problems.error(SETTINGS_FILE, lines.of("taxonomies"), "taxonomies",
+                       "must be a table of taxonomies, e.g. [tool.scarsite.taxonomies.scar_types]")
+        return DEFAULT_TAXONOMIES
+    taxonomies = []
+    for name, spec in value.items():
+        where = (SETTINGS_FILE, lines.of(name), f"taxonomies.{name}")
+        if not _TAXONOMY_NAME.match(name):
+            problems.error(*where, "a taxonomy name is lower case letters, digits and '_'")
+            continue
+        if not isinstance(spec, dict):
+            problems.error(*where, "must be a table with 'kind' and 'title'")
+            continue
+        for key in spec.keys() - {"kind", "title"}:
+            problems.error(SETTINGS_FILE, lines.of(key), f"taxonomies.{name}.{key}",
+                           f"unknown setting{did_you_mean(key, ['kind', 'title'])}")
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            problems.error(SETTINGS_FILE, lines.of("kind"), f"taxonomies.{name}.kind",
+                           f"{kind!r} is not a kind; use one of {', '.join(KINDS)}"
+                           f"{did_you_mean(str(kind), KINDS)}")
+            continue
+        title = spec.get("title", KINDS[kind].title)
+        taxonomies.append(Taxonomy(name, kind, str(title)))
+    return tuple(taxonomies)
+
+
+class _KeyLines:
+    """Finds the line of a key inside the [tool.scarsite] tables (tomllib has no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines()
+        start = next((i for i, line in enumerate(self._lines)
+                      if line.strip().startswith("[tool.scarsite")), 0)
+        self._start = start
+
+    def of(self, key: str) -> int:
+        pattern = re.compile(rf"^\s*(\[[^\]]*\b{re.escape(key)}\]|\"?{re.escape(key)}\"?\s*=)")
+        for number in range(self._start, len(self._lines)):
+            if pattern.match(self._lines[number]):
+                return number + 1
+        return self._start + 1

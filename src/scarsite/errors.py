@@ -1,0 +1,72 @@
+"""Problems found in a site, located by file and line.
+
+Every stage reports what is wrong with the site's files into one `Problems`
+collector instead of raising, so a build can show all its mistakes at once.
+`SiteError` is raised only when a stage cannot go on at all (no content folder,
+a settings file that is not TOML); it carries the same located `Problem`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in the site: where it is, which field, and what to do."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = "warning: " if self.warning else ""
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}: {label}{what}{self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects errors and warnings from every stage of a build."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, path: str, line: int, field: str, message: str) -> None:
+        self.items.append(Problem(path, line, field, message))
+
+    def warn(self, path: str, line: int, field: str, message: str) -> None:
+        self.items.append(Problem(path, line, field, message, warning=True))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if not p.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.warning]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def sorted(self) -> list[Problem]:
+        """Problems in file order, so a report reads top to bottom."""
+        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.warning, p.field, p.message))
+
+
+class SiteError(Exception):
+    """A problem that stops the build before it can look for more."""
+
+    def __init__(self, path: str, line: int, field: str, message: str) -> None:
+        self.problem = Problem(path, line, field, message)
+        super().__init__(str(self.problem))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ` (did you mean 'x'?)` suffix naming the closest choice, or ''."""
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

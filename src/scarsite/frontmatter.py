@@ -1,0 +1,462 @@
+"""Parse stage: split an article into YAML front matter and Markdown body, and type the front matter.
+
+Input: a `Source`. Output: a `Document` whose `meta` is a typed `FrontMatter`,
+or None when the front matter is too broken to use. Every mistake is reported
+with the file line of the offending key or list item (YAML marks are mapped to
+file lines), and all mistakes of a file are reported, not just the first.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from .config import KIND_BY_SECTION, KINDS, SiteConfig
+from .errors import Problems, did_you_mean
+from .load import Source
+
+EVIDENCE_LEVELS = ("strong", "moderate", "limited", "insufficient")
+FACT_KEYS = ("sessions", "interval", "downtime", "cost")
+SUMMARY_LIMIT = 300
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loading that leaves dates as text, so that a bad date gets our message."""
+
+    yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+@dataclass(frozen=True)
+class Reference:
+    text: str
+    url: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    sessions: str | None = None
+    interval: str | None = None
+    downtime: str | None = None
+    cost: str | None = None
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The typed front matter of an article; see the README for each key."""
+
+    title: str
+    kind: str
+    summary: str
+    reviewed: date
+    reviewer: str
+    next_review: date
+    slug: str
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    evidence: str | None = None
+    facts: Facts | None = None
+    references: tuple[Reference, ...] = ()
+    weight: int = 0
+    draft: bool = False
+    aliases: tuple[str, ...] = ()
+    updated: date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed article: typed front matter, Markdown body, and where things are in the file."""
+
+    source: Source
+    meta: FrontMatter
+    body: str
+    body_line: int  # file line of the body's first line
+    lines: dict[str, int]  # front matter key -> file line
+    item_lines: dict[str, tuple[int, ...]]  # list key -> file line of each item
+
+    @property
+    def rel(self) -> str:
+        return self.source.rel
+
+    def line_of(self, key: str, index: int | None = None) -> int:
+        if index is not None and index < len(self.item_lines.get(key, ())):
+            return self.item_lines[key][index]
+        return self.lines.get(key, 1)
+
+
+REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
+_FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
+               "draft", "aliases", "updated", "extra")
+
+
+def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Document | None:
+    """Split and validate one article; None if its front matter cannot be used."""
+    split = _split(source, problems)
+    if split is None:
+        return None
+    yaml_text, yaml_first_line, body, body_line = split
+    node_data = _load_yaml(source.rel, yaml_text, yaml_first_line, problems)
+    if node_data is None:
+        return None
+    node, data = node_data
+    if not isinstance(data, dict):
+        problems.error(source.rel, yaml_first_line, "front matter",
+                       "must be a set of 'key: value' lines")
+        return None
+    lines, item_lines = _key_lines(node, yaml_first_line)
+    checker = _Checker(source, config, lines, item_lines, problems)
+    meta = checker.front_matter(data)
+    if meta is None:
+        return None
+    return Document(source, meta, body, body_line, lines, item_lines)
+
+
+def _split(source: Source, problems: Problems) -> tuple[str, int, str, int] | None:
+    """(yaml text, its first file line, body, the body's first file line)."""
+    lines = source.text.split("\n")
+    if lines[0].rstrip() != "---":
+        problems.error(source.rel, 1, "front matter",
+                       "missing: the file must start with a '---' line, then the front "
+                       "matter (title, kind, summary, reviewed, reviewer), then another '---'")
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), 2, "\n".join(lines[index + 1:]), index + 2
+    problems.error(source.rel, 1, "front matter", "not closed: add a '---' line after it")
+    return None
+
+
+def _load_yaml(rel: str, text: str, first_line: int,
+               problems: Problems) -> tuple[yaml.Node, Any] | None:
+    if not text.strip():
+        problems.error(rel, first_line - 1, "front matter",
+                       f"is empty; it needs at least {', '.join(REQUIRED)}")
+        return None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        problem = _check_nodes(node)
+        if problem:
+            problems.error(rel, first_line + problem[0], "front matter", problem[1])
+            return None
+        return node, loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if "\t" in str(exc.problem):
+            message += "; indent with spaces, not tabs"
+        elif "could not determine a constructor" in str(exc.problem):
+            message = "invalid YAML: tags such as '!!python/object' are not allowed"
+        problems.error(rel, line, "front matter", message)
+    except (yaml.YAMLError, RecursionError) as exc:
+        problems.error(rel, first_line, "front matter", f"invalid YAML: {exc}")
+    finally:
+        loader.dispose()
+    return None
+
+
+def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
+    """(line, message) for a duplicate key or an alias anywhere in the YAML, else None."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node.start_mark.line, "YAML aliases (*name) are not allowed in front matter"
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        return key.start_mark.line, f"'{key.value}' is given twice"
+                    keys.add(key.value)
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return None
+
+
+def _key_lines(node: yaml.Node, first_line: int) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+    lines: dict[str, int] = {}
+    items: dict[str, tuple[int, ...]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = str(key.value)
+            lines[name] = first_line + key.start_mark.line
+            if isinstance(value, yaml.SequenceNode):
+                items[name] = tuple(first_line + item.start_mark.line for item in value.value)
+    return lines, items
+
+
+class _Checker:
+    """Turns loaded YAML into a `FrontMatter`, reporting every bad key with its line."""
+
+    def __init__(self, source: Source, config: SiteConfig, lines: dict[str, int],
+                 item_lines: dict[str, tuple[int, ...]], problems: Problems) -> None:
+        self.source, self.config, self.problems = source, config, problems
+        self.lines, self.item_lines = lines, item_lines
+        self.ok = True
+
+    def error(self, key: str, message: str, index: int | None = None) -> None:
+        line = self.lines.get(key, 1)
+        if index is not None and index < len(self.item_lines.get(key, ())):
+            line = self.item_lines[key][index]
+        self.problems.error(self.source.rel, line, key, message)
+        self.ok = False
+
+    def front_matter(self, data: dict[Any, Any]) -> FrontMatter | None:
+        taxonomy_names = [t.name for t in self.config.taxonomies]
+        known = (*_FIXED_KEYS, *taxonomy_names)
+        for key in data:
+            if str(key) not in known:
+                self.error(str(key), f"unknown field{did_you_mean(str(key), known)}; "
+                           "put custom values under 'extra:'")
+        for key in REQUIRED:
+            if data.get(key) is None:
+                self.problems.error(self.source.rel, self.lines.get(key, 1), key,
+                                    "required field is missing")
+                self.ok = False
+
+        title = self.text(data, "title")
+        summary = self.text(data, "summary")
+        if summary is not None and len(summary) > SUMMARY_LIMIT:
+            self.error("summary", f"is {len(summary)} characters; keep it to {SUMMARY_LIMIT}")
+        reviewer = self.text(data, "reviewer")
+        kind = self.kind(data)
+        reviewed = self.date(data, "reviewed")
+        next_review = self.date(data, "next_review")
+        updated = self.date(data, "updated")
+        if reviewed and next_review and next_review <= reviewed:
+            self.error("next_review", f"{next_review} is not after reviewed ({reviewed})")
+        if reviewed and updated and updated < reviewed:
+            self.problems.warn(self.source.rel, self.lines["updated"], "updated",
+                               f"{updated} is before reviewed ({reviewed}); remove it")
+        evidence = self.evidence(data, kind)
+        facts = self.facts(data, kind)
+        terms = {name: self.slugs(data, name) for name in taxonomy_names if name in data}
+        meta = dict(
+            terms=terms, evidence=evidence, facts=facts,
+            references=self.references(data), slug=self.slug(data),
+            weight=self.typed(data, "weight", int, "a whole number", 0),
+            draft=self.typed(data, "draft", bool, "true or false", False),
+            aliases=self.aliases(data), updated=updated,
+            extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
+        )
+        if not self.ok or None in (title, summary, reviewer, kind, reviewed):
+            return None
+        assert reviewed is not None
+        return FrontMatter(
+            title=title, kind=kind, summary=summary, reviewed=reviewed,  # type: ignore[arg-type]
+            reviewer=reviewer,  # type: ignore[arg-type]
+            next_review=next_review or add_months(reviewed, self.config.review_interval_months),
+            **meta,  # type: ignore[arg-type]
+        )
+
+    def typed(self, data: dict[Any, Any], key: str, kind: type, name: str, default: Any) -> Any:
+        value = data.get(key)
+        if value is None:
+            return default
+        if type(value) is not kind:
+            self.error(key, f"must be {name}, not {_show(value)}")
+            return default
+        return value
+
+    def text(self, data: dict[Any, Any], key: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            hint = "; write one line of text" if isinstance(value, list | dict) else \
+                "; put it in quotes"
+            self.error(key, f"must be text, not {_show(value)}{hint}")
+            return None
+        if not value.strip():
+            self.error(key, "must not be empty")
+            return None
+        return value.strip()
+
+    def kind(self, data: dict[Any, Any]) -> str | None:
+        kind = data.get("kind")
+        if kind is None:
+            return None
+        if kind not in KINDS:
+            self.error("kind", f"{_show(kind)} is not a kind{did_you_mean(str(kind), KINDS)}; "
+                       f"use one of {', '.join(KINDS)}")
+            return None
+        folder = KINDS[kind].section
+        if folder != self.source.section:
+            expected = KIND_BY_SECTION[self.source.section].name
+            self.error("kind", f"'{kind}' articles go in content/{folder}/; this folder holds "
+                       f"kind '{expected}'")
+            return None
+        return str(kind)
+
+    def date(self, data: dict[Any, Any], key: str) -> date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        text = str(value).strip() if isinstance(value, str | int) else None
+        if text is None or not _DATE.match(text):
+            self.error(key, f"{_show(value)} is not a date; write it as YYYY-MM-DD, "
+                       "e.g. 2026-03-31")
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(key, f"{text} is not a real date")
+            return None
+
+    def evidence(self, data: dict[Any, Any], kind: str | None) -> str | None:
+        value = data.get("evidence")
+        if kind and kind != "treatment" and value is not None:
+            self.error("evidence", "only treatment articles have an evidence level; remove it")
+            return None
+        if kind == "treatment" and value is None:
+            self.problems.error(self.source.rel, 1, "evidence", "required for a treatment: one "
+                                f"of {', '.join(EVIDENCE_LEVELS)}")
+            self.ok = False
+            return None
+        if value is not None and value not in EVIDENCE_LEVELS:
+            self.error("evidence", f"{_show(value)} is not an evidence level"
+                       f"{did_you_mean(str(value), EVIDENCE_LEVELS)}; use one of "
+                       f"{', '.join(EVIDENCE_LEVELS)}")
+            return None
+        return value
+
+    def facts(self, data: dict[Any, Any], kind: str | None) -> Facts | None:
+        value = self.typed(data, "facts", dict, "a mapping of 'key: value' lines", None)
+        if value is None:
+            return None
+        if kind and kind != "treatment":
+            self.error("facts", "only treatment articles have facts; remove them")
+            return None
+        facts = {}
+        for key, item in value.items():
+            if key not in FACT_KEYS:
+                self.error("facts", f"unknown fact '{key}'{did_you_mean(str(key), FACT_KEYS)}; "
+                           f"use {', '.join(FACT_KEYS)}")
+            elif not isinstance(item, str | int | float) or isinstance(item, bool):
+                self.error("facts", f"{key} must be text, not {_show(item)}")
+            else:
+                facts[key] = str(item)
+        return Facts(**facts)
+
+    def slugs(self, data: dict[Any, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(key, f"must be a list, e.g. [{value}]" if isinstance(value, str)
+                       else f"must be a list of slugs, not {_show(value)}")
+            return ()
+        slugs = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not SLUG.match(item):
+                self.error(key, f"{_show(item)} is not a slug (lower case letters, digits "
+                           "and '-')", index)
+            elif item not in slugs:
+                slugs.append(item)
+        return tuple(slugs)
+
+    def references(self, data: dict[Any, Any]) -> tuple[Reference, ...]:
+        value = self.typed(data, "references", list, "a list", [])
+        references = []
+        for index, item in enumerate(value):
+            if isinstance(item, str) and item.strip():
+                references.append(Reference(item.strip()))
+            elif isinstance(item, dict):
+                reference = self.reference(item, index)
+                if reference:
+                    references.append(reference)
+            else:
+                self.error("references", f"item {index + 1} must be text or a mapping with "
+                           "text, url, doi, pmid", index)
+        return tuple(references)
+
+    def reference(self, item: dict[Any, Any], index: int) -> Reference | None:
+        unknown = [str(k) for k in item if k not in ("text", "url", "doi", "pmid")]
+        for key in unknown:
+            self.error("references", f"unknown reference field '{key}'"
+                       f"{did_you_mean(key, ('text', 'url', 'doi', 'pmid'))}", index)
+        text, url = item.get("text"), item.get("url")
+        doi, pmid = item.get("doi"), item.get("pmid")
+        if not isinstance(text, str) or not text.strip():
+            self.error("references", f"item {index + 1} needs 'text'", index)
+        if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
+            self.error("references", f"url {_show(url)} is not an http(s) address", index)
+        if doi is not None and not (isinstance(doi, str) and re.match(r"^10\.\d{4,9}/\S+$", doi)):
+            self.error("references", f"doi {_show(doi)} is not a DOI such as "
+                       "'10.1000/xyz123'", index)
+        if pmid is not None and not re.match(r"^\d{1,9}$", str(pmid)):
+            self.error("references", f"pmid {_show(pmid)} is not a PubMed number", index)
+        if unknown or not isinstance(text, str) or not text.strip():
+            return None
+        return Reference(text.strip(), url if isinstance(url, str) else None,
+                         doi if isinstance(doi, str) else None,
+                         str(pmid) if pmid is not None else None)
+
+    def slug(self, data: dict[Any, Any]) -> str:
+        value = data.get("slug")
+        stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
+        if value is None:
+            if not SLUG.match(stem):
+                self.problems.error(self.source.rel, 1, "slug", f"the file name '{stem}' is "
+                                    f"not a valid slug; rename the file to '{slugify(stem)}.md'"
+                                    " or set 'slug:'")
+                self.ok = False
+            return stem
+        if not isinstance(value, str) or not SLUG.match(value):
+            self.error("slug", f"{_show(value)} is not a slug; use lower case letters, digits "
+                       f"and '-', e.g. '{slugify(str(value))}'")
+            return stem
+        return value
+
+    def aliases(self, data: dict[Any, Any]) -> tuple[str, ...]:
+        value = self.typed(data, "aliases", list, "a list of old paths", [])
+        aliases = []
+        for index, item in enumerate(value):
+            segments = str(item).strip("/").split("/") if isinstance(item, str) else []
+            if not segments or not all(_ALIAS_SEGMENT.match(s) and s not in (".", "..")
+                                       for s in segments):
+                self.error("aliases", f"{_show(item)} is not a path inside the site, such as "
+                           "'old/path/'", index)
+            else:
+                aliases.append("/".join(segments))
+        return tuple(aliases)
+
+
+def slugify(text: str) -> str:
+    """A valid slug made from `text`; slugify(slugify(x)) == slugify(x)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "article"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, moved back to the month's end when it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)

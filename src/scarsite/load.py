@@ -1,0 +1,94 @@
+"""Load stage: find the article files under `content/` and read them as text.
+
+Input: the site folder. Output: `Source` records in path order, with the text
+decoded from UTF-8, a byte-order mark removed and line endings made `\\n`.
+Files that cannot be read as UTF-8 text are reported with the line of the
+first bad byte and left out.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import KIND_BY_SECTION
+from .errors import Problems, SiteError, did_you_mean
+
+CONTENT_DIR = "content"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One article file as text."""
+
+    rel: str  # path relative to the site folder, with '/' separators
+    section: str  # the folder under content/, e.g. 'treatments'
+    text: str
+
+
+def load_sources(site: Path, problems: Problems) -> list[Source]:
+    """Read every `content/<section>/<name>.md` file of the site."""
+    content = site / CONTENT_DIR
+    if not content.is_dir():
+        raise SiteError(CONTENT_DIR, 0, "", "no content folder: articles go in "
+                        "content/<section>/<name>.md")
+    root = site.resolve()
+    sources = []
+    for path in _markdown_files(content):
+        rel = path.relative_to(site).as_posix()
+        if path.is_dir():
+            problems.error(rel, 0, "", "is a folder, not an article; rename it")
+            continue
+        if not path.resolve().is_relative_to(root):
+            problems.error(rel, 0, "", "is a link to a file outside the site; copy the file in")
+            continue
+        parts = path.relative_to(content).parts
+        if len(parts) != 2:
+            problems.error(rel, 0, "", "articles go directly in a section folder: "
+                           f"content/<section>/{path.name}, where section is one of "
+                           f"{', '.join(KIND_BY_SECTION)}")
+            continue
+        section = parts[0]
+        if section not in KIND_BY_SECTION:
+            problems.error(rel, 0, "", f"unknown section folder '{section}'"
+                           f"{did_you_mean(section, KIND_BY_SECTION)}; use one of "
+                           f"{', '.join(KIND_BY_SECTION)}")
+            continue
+        text = _read_text(path, rel, problems)
+        if text is not None:
+            sources.append(Source(rel, section, text))
+    return sources
+
+
+def _markdown_files(content: Path) -> list[Path]:
+    """Every `*.md` entry under `content`, skipping hidden files and editor backups."""
+    found = []
+    for folder, dirs, files in os.walk(content, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        names = [*files, *(d for d in dirs if d.endswith(".md"))]
+        found += [Path(folder, n) for n in names if n.endswith(".md") and not n.startswith(".")]
+    return sorted(found)
+
+
+def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.error(rel, 0, "", f"cannot be read: {exc.strerror or exc}")
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.error(rel, 1, "", "is saved as UTF-16; save it as UTF-8")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.error(rel, line, "", f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                       "save it as UTF-8")
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.error(rel, line, "", "contains a NUL character; is it a binary file?")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")

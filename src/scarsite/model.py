@@ -1,0 +1,210 @@
+"""Model stage: articles with URLs, and the cross-links between scar types, treatments and the rest.
+
+Input: parsed `Document`s. Output: a `Site` holding the published articles in
+section order, a URL for each, and for each article the panels of linked and
+related articles. Links are symmetric: naming a term from either side links
+both pages, once. Reports unknown terms, links to drafts and URL collisions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .config import KIND_BY_SECTION, KINDS, SiteConfig
+from .errors import Problems, did_you_mean
+from .frontmatter import Document, FrontMatter
+
+# Output paths that pages of the site itself use; an alias may not take them.
+RESERVED_PATHS = ("404.html", "sitemap.xml", "feed.xml", "robots.txt", "static")
+RELATED_LIMIT = 4
+
+# Which panels each kind of page shows, in order: (kind of the linked articles, heading).
+PANELS: dict[str, tuple[tuple[str, str], ...]] = {
+    "scar-type": (("treatment", "Treatments that can help"), ("aftercare", "Aftercare"),
+                  ("guide", "Guides"), ("scar-type", "Related scar types")),
+    "treatment": (("scar-type", "Scar types it can help"), ("aftercare", "Aftercare"),
+                  ("treatment", "Related treatments"), ("guide", "Guides")),
+    "aftercare": (("treatment", "Treatments"), ("scar-type", "Scar types"),
+                  ("aftercare", "Related aftercare"), ("guide", "Guides")),
+    "guide": (("scar-type", "Scar types"), ("treatment", "Treatments"),
+              ("aftercare", "Aftercare"), ("guide", "Related guides")),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Article:
+    """A published article and its place in the site."""
+
+    doc: Document
+    path: str  # output path of the page relative to the site root, e.g. 'treatments/subcision/'
+    is_term: bool  # a taxonomy term: other articles can name it in their front matter
+
+    @property
+    def meta(self) -> FrontMatter:
+        return self.doc.meta
+
+    @property
+    def kind(self) -> str:
+        return self.doc.meta.kind
+
+    @property
+    def slug(self) -> str:
+        return self.doc.meta.slug
+
+    @property
+    def title(self) -> str:
+        return self.doc.meta.title
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return (list(KINDS).index(self.kind), self.doc.meta.weight, self.title.lower(), self.slug)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A titled list of linked articles on a page."""
+
+    kind: str  # the kind of the articles listed, or 'related' for mixed
+    title: str
+    articles: tuple[Article, ...]
+
+
+@dataclass
+class Site:
+    """Everything the render stage needs to know about the site's articles."""
+
+    config: SiteConfig
+    articles: list[Article]  # published, in section order
+    by_source: dict[str, Article]  # content path -> article
+    drafts: set[str]  # content paths of drafts left out of this build
+    unparsed: set[str]  # content paths whose front matter had errors (already reported)
+    panels: dict[str, list[Panel]]  # content path -> the page's panels
+    links_checked: int = 0
+
+    def section(self, kind: str) -> list[Article]:
+        return [a for a in self.articles if a.kind == kind]
+
+    def term_count(self) -> int:
+        kinds = {t.kind for t in self.config.taxonomies}
+        return sum(1 for a in self.articles if a.kind in kinds)
+
+
+def page_path(kind: str, slug: str) -> str:
+    """The output path of an article; the one place URLs of articles are made."""
+    return f"{KINDS[kind].section}/{slug}/"
+
+
+def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
+               unparsed: set[str], problems: Problems) -> Site:
+    """Give each article its URL and work out the cross-links between articles."""
+    documents = list(documents)
+    term_kinds = {t.kind for t in config.taxonomies}
+    draft_sources = {d.rel for d in documents if d.meta.draft and not drafts}
+    articles = [Article(d, page_path(d.meta.kind, d.meta.slug), d.meta.kind in term_kinds)
+                for d in documents if d.rel not in draft_sources]
+    articles = _without_collisions(articles, problems)
+    articles.sort(key=Article.sort_key)
+    draft_terms = {(d.meta.kind, d.meta.slug) for d in documents if d.rel in draft_sources}
+    # A term defined in a file that failed to parse is already reported there.
+    unknown_ok = {(KIND_BY_SECTION[r.split("/")[1]].name, r.rsplit("/", 1)[1][:-3])
+                  for r in unparsed}
+    edges = _term_edges(config, articles, draft_terms, unknown_ok, problems)
+    term_sets = {a: _term_set(a, edges) for a in articles}
+    panels = {a.doc.rel: _panels(a, edges, term_sets) for a in articles}
+    return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
+                panels)
+
+
+def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:
+    """Drop (and report) articles or aliases that would write a URL another source writes."""
+    owners: dict[str, str] = {}
+    kept = []
+    for article in sorted(articles, key=lambda a: a.doc.rel):
+        doc = article.doc
+        other = owners.get(article.path)
+        if other:
+            problems.error(doc.rel, doc.line_of("slug"), "slug", f"'{doc.meta.slug}' gives the "
+                           f"URL /{article.path}, which {other} already has")
+            continue
+        owners[article.path] = doc.rel
+        kept.append(article)
+    for article in kept:
+        doc = article.doc
+        for index, alias in enumerate(doc.meta.aliases):
+            path = alias if alias.endswith(".html") else alias + "/"
+            other = owners.get(path)
+            if other or alias.split("/")[0] in RESERVED_PATHS or alias in _section_paths():
+                taken = other or "the site itself"
+                problems.error(doc.rel, doc.line_of("aliases", index), "aliases",
+                               f"'{alias}' is already used by {taken}")
+            else:
+                owners[path] = doc.rel
+    return kept
+
+
+def _section_paths() -> set[str]:
+    return {k.section for k in KINDS.values()}
+
+
+def _term_edges(config: SiteConfig, articles: list[Article], draft_terms: set[tuple[str, str]],
+                unknown_ok: set[tuple[str, str]],
+                problems: Problems) -> dict[Article, set[Article]]:
+    """The symmetric links between articles made by their taxonomy lists."""
+    terms = {(a.kind, a.slug): a for a in articles}
+    edges: dict[Article, set[Article]] = defaultdict(set)
+    for article in articles:
+        doc = article.doc
+        for taxonomy in config.taxonomies:
+            noun = taxonomy.kind.replace("-", " ")
+            for index, slug in enumerate(doc.meta.terms.get(taxonomy.name, ())):
+                target = terms.get((taxonomy.kind, slug))
+                where = (doc.rel, doc.line_of(taxonomy.name, index), taxonomy.name)
+                if (taxonomy.kind, slug) in draft_terms:
+                    problems.error(*where, f"{noun} '{slug}' is a draft; build with --drafts "
+                                   "or remove it")
+                elif target is None and (taxonomy.kind, slug) in unknown_ok:
+                    continue
+                elif target is None:
+                    known = [s for k, s in terms if k == taxonomy.kind]
+                    problems.error(*where, f"unknown {noun} '{slug}'{did_you_mean(slug, known)}")
+                elif target is not article:
+                    edges[article].add(target)
+                    edges[target].add(article)
+    return edges
+
+
+def _panels(article: Article, edges: dict[Article, set[Article]],
+            term_sets: dict[Article, set[Article]]) -> list[Panel]:
+    linked = edges.get(article, set())
+    ranked = _ranked_related(article, edges, term_sets)
+    shown: set[Article] = {article}
+    panels = []
+    for kind, title in PANELS[article.kind]:
+        members = sorted((a for a in linked if a.kind == kind), key=Article.sort_key)
+        if kind == article.kind:
+            members += [a for a in ranked if a.kind == kind and a not in linked]
+        shown.update(members)
+        if members:
+            panels.append(Panel(kind, title, tuple(members)))
+    others = tuple(a for a in ranked if a not in shown)[:RELATED_LIMIT]
+    if others:
+        panels.append(Panel("related", "Related articles", others))
+    return panels
+
+
+def _term_set(article: Article, edges: dict[Article, set[Article]]) -> set[Article]:
+    terms = {a for a in edges.get(article, ()) if a.is_term}
+    return terms | {article} if article.is_term else terms
+
+
+def _ranked_related(article: Article, edges: dict[Article, set[Article]],
+                    term_sets: dict[Article, set[Article]]) -> list[Article]:
+    """Articles sharing terms with `article`, most shared first, then in section order."""
+    shared: dict[Article, int] = defaultdict(int)
+    for term in term_sets[article]:
+        # Everything whose term set holds `term` is the term itself or one of its neighbours.
+        for other in {term, *edges.get(term, ())}:
+            if other is not article and term in term_sets[other]:
+                shared[other] += 1
+    return sorted(shared, key=lambda a: (-shared[a], a.sort_key()))

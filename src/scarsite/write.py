@@ -1,0 +1,65 @@
+"""Write stage: publish the rendered site into the output folder, all at once or not at all.
+
+Input: the rendered outputs and static files. The site is written into a new
+folder next to the output and swapped in only when every file is written, so a
+failed or interrupted build never leaves a half-written site where the old one was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import SiteError
+from .static import StaticFiles
+
+
+def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path) -> int:
+    """Write every output file into `output`, replacing its old contents; return the file count."""
+    output = output.absolute()
+    parent = output.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _recover_leftovers(output)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=parent))
+    except OSError as exc:
+        raise SiteError(str(output), 0, "output", f"cannot write here: {exc.strerror}") from None
+    try:
+        staging.chmod(0o755)
+        for rel, data in sorted(outputs.items()):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for rel, source in sorted(static.files.items()):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        _swap_in(staging, output)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
+                        f"({exc.filename}); the previous output is unchanged") from None
+    return len(outputs) + len(static.files)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    if output.exists() and not output.is_dir():
+        raise SiteError(str(output), 0, "output", "exists and is not a folder")
+    if not output.exists():
+        staging.rename(output)
+        return
+    old = output.with_name(f".{output.name}.old-{os.getpid()}")
+    output.rename(old)
+    staging.rename(output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_leftovers(output: Path) -> None:
+    """Clean up after a build that was killed: restore or remove its temporary folders."""
+    olds = sorted(output.parent.glob(f".{output.name}.old-*"))
+    if olds and not output.exists():
+        olds.pop().rename(output)  # killed between the two renames: the old site is complete
+    for leftover in [*olds, *output.parent.glob(f".{output.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
