@@ -99,7 +99,7 @@ def build(options: BuildOptions) -> BuildReport:
             with report.stage("write"):
                 report.files_written = write_site(outputs, static, options.output_dir)
     except SiteError as exc:
-        problems.items.append(exc.problem)
+        problems.add(exc.problem)
     return report
 
 

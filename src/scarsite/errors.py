@@ -35,12 +35,19 @@ class Problems:
     """Collects errors and warnings from every stage of a build."""
 
     items: list[Problem] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, repr=False)
 
     def error(self, path: str, line: int, field: str, message: str) -> None:
-        self.items.append(Problem(path, line, field, message))
+        self.add(Problem(path, line, field, message))
 
     def warn(self, path: str, line: int, field: str, message: str) -> None:
-        self.items.append(Problem(path, line, field, message, warning=True))
+        self.add(Problem(path, line, field, message, warning=True))
+
+    def add(self, problem: Problem) -> None:
+        # The same template mistake shows on every page that uses it; report it once.
+        if problem not in self._seen:
+            self._seen.add(problem)
+            self.items.append(problem)
 
     @property
     def errors(self) -> list[Problem]:
@@ -54,8 +61,8 @@ class Problems:
         return bool(self.errors or (strict and self.warnings))
 
     def sorted(self) -> list[Problem]:
-        """Problems in file order, so a report reads top to bottom."""
-        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.warning, p.field, p.message))
+        """Problems in file order, so a report reads top to bottom; ties keep the order found."""
+        return sorted(self.items, key=lambda p: (p.path, p.line))
 
 
 class SiteError(Exception):

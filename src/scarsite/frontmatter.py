@@ -102,7 +102,7 @@ _FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slu
 
 
 def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Document | None:
-    """Split and validate one article; None if its front matter cannot be used."""
+    """Split and validate one article; None if its front matter is not a YAML mapping."""
     split = _split(source, problems)
     if split is None:
         return None
@@ -116,10 +116,7 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
                        "must be a set of 'key: value' lines")
         return None
     lines, item_lines = _key_lines(node, yaml_first_line)
-    checker = _Checker(source, config, lines, item_lines, problems)
-    meta = checker.front_matter(data)
-    if meta is None:
-        return None
+    meta = _Checker(source, config, lines, item_lines, problems).front_matter(data)
     return Document(source, meta, body, body_line, lines, item_lines)
 
 
@@ -156,7 +153,9 @@ def _load_yaml(rel: str, text: str, first_line: int,
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         message = f"invalid YAML: {exc.problem or exc.context}"
-        if "\t" in str(exc.problem):
+        if exc.problem and exc.context and exc.context_mark:
+            message += f" ({exc.context} on line {first_line + exc.context_mark.line})"
+        if "\t" in str(exc.problem) or "tab character" in str(exc.problem):
             message += "; indent with spaces, not tabs"
         elif "could not determine a constructor" in str(exc.problem):
             message = "invalid YAML: tags such as '!!python/object' are not allowed"
@@ -175,7 +174,8 @@ def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            return node.start_mark.line, "YAML aliases (*name) are not allowed in front matter"
+            return node.start_mark.line, ("YAML anchors and aliases (&name, *name) are not allowed "
+                                           "in front matter")
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()
@@ -209,16 +209,15 @@ class _Checker:
                  item_lines: dict[str, tuple[int, ...]], problems: Problems) -> None:
         self.source, self.config, self.problems = source, config, problems
         self.lines, self.item_lines = lines, item_lines
-        self.ok = True
 
     def error(self, key: str, message: str, index: int | None = None) -> None:
         line = self.lines.get(key, 1)
         if index is not None and index < len(self.item_lines.get(key, ())):
             line = self.item_lines[key][index]
         self.problems.error(self.source.rel, line, key, message)
-        self.ok = False
 
-    def front_matter(self, data: dict[Any, Any]) -> FrontMatter | None:
+    def front_matter(self, data: dict[Any, Any]) -> FrontMatter:
+        """The typed front matter; fields with mistakes (all reported) get stand-in values."""
         taxonomy_names = [t.name for t in self.config.taxonomies]
         known = (*_FIXED_KEYS, *taxonomy_names)
         for key in data:
@@ -229,41 +228,34 @@ class _Checker:
             if data.get(key) is None:
                 self.problems.error(self.source.rel, self.lines.get(key, 1), key,
                                     "required field is missing")
-                self.ok = False
 
-        title = self.text(data, "title")
-        summary = self.text(data, "summary")
-        if summary is not None and len(summary) > SUMMARY_LIMIT:
+        stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
+        title = self.text(data, "title") or stem
+        summary = self.text(data, "summary") or ""
+        if len(summary) > SUMMARY_LIMIT:
             self.error("summary", f"is {len(summary)} characters; keep it to {SUMMARY_LIMIT}")
-        reviewer = self.text(data, "reviewer")
-        kind = self.kind(data)
-        reviewed = self.date(data, "reviewed")
+        reviewer = self.text(data, "reviewer") or ""
+        # A wrong or missing kind is reported; the folder's kind stands in so that the
+        # rest of the file is still checked.
+        kind = self.kind(data) or KIND_BY_SECTION[self.source.section].name
+        reviewed = self.date(data, "reviewed") or date(1970, 1, 1)
         next_review = self.date(data, "next_review")
         updated = self.date(data, "updated")
-        if reviewed and next_review and next_review <= reviewed:
+        if next_review and next_review <= reviewed:
             self.error("next_review", f"{next_review} is not after reviewed ({reviewed})")
-        if reviewed and updated and updated < reviewed:
+        if updated and updated < reviewed:
             self.problems.warn(self.source.rel, self.lines["updated"], "updated",
                                f"{updated} is before reviewed ({reviewed}); remove it")
-        evidence = self.evidence(data, kind)
-        facts = self.facts(data, kind)
-        terms = {name: self.slugs(data, name) for name in taxonomy_names if name in data}
-        meta = dict(
-            terms=terms, evidence=evidence, facts=facts,
+        return FrontMatter(
+            title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
+            next_review=next_review or add_months(reviewed, self.config.review_interval_months),
+            terms={name: self.slugs(data, name) for name in taxonomy_names if name in data},
+            evidence=self.evidence(data, kind), facts=self.facts(data, kind),
             references=self.references(data), slug=self.slug(data),
             weight=self.typed(data, "weight", int, "a whole number", 0),
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
-        )
-        if not self.ok or None in (title, summary, reviewer, kind, reviewed):
-            return None
-        assert reviewed is not None
-        return FrontMatter(
-            title=title, kind=kind, summary=summary, reviewed=reviewed,  # type: ignore[arg-type]
-            reviewer=reviewer,  # type: ignore[arg-type]
-            next_review=next_review or add_months(reviewed, self.config.review_interval_months),
-            **meta,  # type: ignore[arg-type]
         )
 
     def typed(self, data: dict[Any, Any], key: str, kind: type, name: str, default: Any) -> Any:
@@ -302,7 +294,6 @@ class _Checker:
             expected = KIND_BY_SECTION[self.source.section].name
             self.error("kind", f"'{kind}' articles go in content/{folder}/; this folder holds "
                        f"kind '{expected}'")
-            return None
         return str(kind)
 
     def date(self, data: dict[Any, Any], key: str) -> date | None:
@@ -320,15 +311,14 @@ class _Checker:
             self.error(key, f"{text} is not a real date")
             return None
 
-    def evidence(self, data: dict[Any, Any], kind: str | None) -> str | None:
+    def evidence(self, data: dict[Any, Any], kind: str) -> str | None:
         value = data.get("evidence")
-        if kind and kind != "treatment" and value is not None:
+        if kind != "treatment" and value is not None:
             self.error("evidence", "only treatment articles have an evidence level; remove it")
             return None
         if kind == "treatment" and value is None:
             self.problems.error(self.source.rel, 1, "evidence", "required for a treatment: one "
                                 f"of {', '.join(EVIDENCE_LEVELS)}")
-            self.ok = False
             return None
         if value is not None and value not in EVIDENCE_LEVELS:
             self.error("evidence", f"{_show(value)} is not an evidence level"
@@ -337,11 +327,11 @@ class _Checker:
             return None
         return value
 
-    def facts(self, data: dict[Any, Any], kind: str | None) -> Facts | None:
+    def facts(self, data: dict[Any, Any], kind: str) -> Facts | None:
         value = self.typed(data, "facts", dict, "a mapping of 'key: value' lines", None)
         if value is None:
             return None
-        if kind and kind != "treatment":
+        if kind != "treatment":
             self.error("facts", "only treatment articles have facts; remove them")
             return None
         facts = {}
@@ -417,7 +407,6 @@ class _Checker:
                 self.problems.error(self.source.rel, 1, "slug", f"the file name '{stem}' is "
                                     f"not a valid slug; rename the file to '{slugify(stem)}.md'"
                                     " or set 'slug:'")
-                self.ok = False
             return stem
         if not isinstance(value, str) or not SLUG.match(value):
             self.error("slug", f"{_show(value)} is not a slug; use lower case letters, digits "

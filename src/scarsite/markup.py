@@ -163,14 +163,13 @@ class _LineFinder:
         self.offsets: dict[str, int] = {}
 
     def line_of(self, href: str) -> int:
-        start = self.offsets.get(href, 0)
-        position = self.body.find(href, start)
-        if position < 0:
-            position = self.body.find(href)
-        if position < 0:
+        # The href must end where the Markdown link ends, so 'a.md#risk' does not match 'a.md#risks'.
+        pattern = re.compile(re.escape(href) + r"""(?=[\s)>"']|$)""")
+        match = pattern.search(self.body, self.offsets.get(href, 0)) or pattern.search(self.body)
+        if match is None:
             return self.first_line
-        self.offsets[href] = position + len(href)
-        return self.first_line + self.body.count("\n", 0, position)
+        self.offsets[href] = match.end()
+        return self.first_line + self.body.count("\n", 0, match.start())
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:

@@ -88,6 +88,7 @@ def _environment(folder: Path, site: Site, static: StaticFiles) -> jinja2.Enviro
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     base = site.config.base_path
+    origin = site.config.base_url.removesuffix(base)  # 'https://host', without the path
 
     def url(target: Article | str) -> str:
         """The site URL of an article or an output path."""
@@ -101,7 +102,7 @@ def _environment(folder: Path, site: Site, static: StaticFiles) -> jinja2.Enviro
     env.globals.update(url=url, asset=asset, changed=_changed)
     env.filters.update(
         url=url,
-        absolute=lambda target: site.config.base_url.rstrip("/") + url(target),
+        absolute=lambda target: origin + url(target),
         long_date=lambda day: f"{day.day} {_MONTHS[day.month - 1]} {day.year}",
     )
     return env

@@ -1,0 +1,118 @@
+"""Fixtures shared by the tests: sample sites on disk and a way to run the real command."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+SITES = Path(__file__).parent / "sites"
+THEME = SITES / "golden"  # the golden site's small theme is reused by the other sample sites
+
+REVIEWER = "Editorial team (evidence review); awaiting clinical review"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/sites/golden/expected from the current output")
+
+
+def run_scarsite(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m scarsite` as an editor would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "scarsite", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def article(title: str, kind: str, body: str = "Some text.\n", **fields: str) -> str:
+    """The text of an article file with valid front matter, plus `fields` as raw YAML lines."""
+    values = {"title": title, "kind": kind, "summary": f"About {title.lower()}.",
+              "reviewed": "2025-01-01", "reviewer": f'"{REVIEWER}"'}
+    if kind == "treatment":
+        values["evidence"] = "limited"
+    if kind in ("scar-type", "treatment"):
+        values["references"] = '["A reference."]'
+    values.update(fields)
+    front = "\n".join(f"{key}: {value}" for key, value in values.items() if value is not None)
+    return f"---\n{front}\n---\n\n{body}"
+
+
+def add_theme(root: Path) -> None:
+    """Give a sample site the golden site's templates and stylesheet where it has none."""
+    for folder in ("templates", "static"):
+        target = root / folder
+        target.mkdir(parents=True, exist_ok=True)
+        for source in (THEME / folder).rglob("*"):
+            destination = target / source.relative_to(THEME / folder)
+            if source.is_dir():
+                destination.mkdir(exist_ok=True)
+            elif not destination.exists():
+                shutil.copyfile(source, destination)
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a site from {relative path: text} into a fresh folder, with the small theme."""
+    def make(files: dict[str, str], name: str = "site", theme: bool = True) -> Path:
+        root = tmp_path / name
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (root / "content").mkdir(parents=True, exist_ok=True)
+        if theme:
+            add_theme(root)
+        return root
+    return make
+
+
+@pytest.fixture
+def copy_site(tmp_path: Path) -> Callable[[str], Path]:
+    """A writable copy of a sample site under tests/sites, with the small theme added."""
+    def copy(name: str) -> Path:
+        root = tmp_path / name.replace("/", "-")
+        shutil.copytree(SITES / name, root, ignore=shutil.ignore_patterns("expected*"))
+        add_theme(root)
+        return root
+    return copy
+
+
+class _SectionParser(HTMLParser):
+    """Collects each <section>'s first heading and the links inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, list[str]] = {}
+        self._current: list[str] | None = None
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self._current, self._title = [], None
+        elif tag == "h2" and self._current is not None and self._title is None:
+            self._heading = []
+        elif tag == "a" and self._current is not None:
+            self._current.append(dict(attrs).get("href") or "")
+
+    def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self._heading is not None:
+            self._title = "".join(self._heading).strip()
+            self._heading = None
+        elif tag == "section" and self._current is not None:
+            self.sections[self._title or ""] = self._current
+            self._current = None
+
+
+def sections_of(html: str) -> dict[str, list[str]]:
+    """{section heading: [hrefs in that section]} for every <section> of a page."""
+    parser = _SectionParser()
+    parser.feed(html)
+    return parser.sections

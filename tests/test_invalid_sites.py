@@ -1,0 +1,39 @@
+"""Each invalid sample site under tests/sites/invalid/ is pinned to its exact error report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import SITES, run_scarsite
+
+CASES = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_check_reports_exact_errors(case: str, copy_site: Callable[[str], Path]) -> None:
+    site = copy_site(f"invalid/{case}")
+    expected = (SITES / "invalid" / case / "expected.txt").read_text(encoding="utf-8")
+    result = run_scarsite("check", "--source", site)
+    assert result.returncode == 1
+    assert result.stderr == expected
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_build_with_errors_writes_nothing(case: str, copy_site: Callable[[str], Path]) -> None:
+    site = copy_site(f"invalid/{case}")
+    result = run_scarsite("build", "--source", site)
+    assert result.returncode == 1
+    assert result.stderr.endswith("; nothing was written\n")
+    assert not (site / "build").exists()
+    assert [p.name for p in site.iterdir() if p.name.startswith(".build")] == []
+
+
+def test_every_case_has_an_expected_report() -> None:
+    for case in CASES:
+        lines = (SITES / "invalid" / case / "expected.txt").read_text().splitlines()
+        assert lines[-1].startswith("failed: "), case
+        assert all(":" in line for line in lines[:-1]), case
