@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from html.parser import HTMLParser
 import sys
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest

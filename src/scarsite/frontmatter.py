@@ -1,4 +1,4 @@
-"""Parse stage: split an article into YAML front matter and Markdown body, and type the front matter.
+"""Parse stage: split an article into front matter and Markdown body; type the front matter.
 
 Input: a `Source`. Output: a `Document` whose `meta` is a typed `FrontMatter`,
 or None when the front matter is too broken to use. Every mistake is reported
@@ -12,7 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -31,7 +31,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML loading that leaves dates as text, so that a bad date gets our message."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers: ClassVar = {
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
@@ -190,7 +190,8 @@ def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
     return None
 
 
-def _key_lines(node: yaml.Node, first_line: int) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+def _key_lines(node: yaml.Node,
+               first_line: int) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
     lines: dict[str, int] = {}
     items: dict[str, tuple[int, ...]] = {}
     if isinstance(node, yaml.MappingNode):
@@ -243,6 +244,10 @@ class _Checker:
         updated = self.date(data, "updated")
         if next_review and next_review <= reviewed:
             self.error("next_review", f"{next_review} is not after reviewed ({reviewed})")
+        references = self.references(data)
+        if kind in ("scar-type", "treatment") and not references:
+            self.problems.warn(self.source.rel, self.lines.get("references", 1), "references",
+                               f"none given; a {kind} article should cite its sources")
         if updated and updated < reviewed:
             self.problems.warn(self.source.rel, self.lines["updated"], "updated",
                                f"{updated} is before reviewed ({reviewed}); remove it")
@@ -251,7 +256,7 @@ class _Checker:
             next_review=next_review or add_months(reviewed, self.config.review_interval_months),
             terms={name: self.slugs(data, name) for name in taxonomy_names if name in data},
             evidence=self.evidence(data, kind), facts=self.facts(data, kind),
-            references=self.references(data), slug=self.slug(data),
+            references=references, slug=self.slug(data),
             weight=self.typed(data, "weight", int, "a whole number", 0),
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,

@@ -114,7 +114,7 @@ class _LinkRewriter(Treeprocessor):
 
 
 class _LinkExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Priority 1: after inline links exist (20) and the toc has given headings ids (5).
         md.treeprocessors.register(_LinkRewriter(md), "scarsite-links", 1)
 
@@ -163,7 +163,7 @@ class _LineFinder:
         self.offsets: dict[str, int] = {}
 
     def line_of(self, href: str) -> int:
-        # The href must end where the Markdown link ends, so 'a.md#risk' does not match 'a.md#risks'.
+        # The href must end where the Markdown link does: 'a.md#risk' is not 'a.md#risks'.
         pattern = re.compile(re.escape(href) + r"""(?=[\s)>"']|$)""")
         match = pattern.search(self.body, self.offsets.get(href, 0)) or pattern.search(self.body)
         if match is None:

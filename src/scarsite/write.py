@@ -38,9 +38,10 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path) -> 
             shutil.copyfile(source, target)
         _swap_in(staging, output)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
                         f"({exc.filename}); the previous output is unchanged") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded
     return len(outputs) + len(static.files)
 
 

@@ -1,0 +1,65 @@
+"""Render stage: templates, escaping, template mistakes located, fingerprinted stylesheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from scarsite.build import BuildOptions, build
+
+from .conftest import article
+
+
+def test_text_from_front_matter_is_escaped(make_site: Callable[..., Path]) -> None:
+    site = make_site({"content/guides/g.md": article(
+        "<script>alert(1)</script>", "guide", summary='"Fish & <chips>"')})
+    report = build(BuildOptions(source=site))
+    assert report.ok
+    html = (site / "build/guides/g/index.html").read_text()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Fish &amp; &lt;chips&gt;" in html
+
+
+def test_kind_template_falls_back_to_article(make_site: Callable[..., Path]) -> None:
+    site = make_site({
+        "content/treatments/t.md": article("T", "treatment"),
+        "content/guides/g.md": article("G", "guide"),
+    })
+    assert build(BuildOptions(source=site)).ok
+    assert "<dt>sessions</dt>" in (site / "build/treatments/t/index.html").read_text()
+    assert "<dt>sessions</dt>" not in (site / "build/guides/g/index.html").read_text()
+
+
+def test_template_mistakes_are_located(make_site: Callable[..., Path]) -> None:
+    site = make_site({
+        "content/guides/g.md": article("G", "guide"),
+        "templates/section.html": "{% extends 'base.html' %}\n{% block main %}\n{% if %}\n",
+        "templates/404.html": "line one\n{{ missing_name }}\n",
+    })
+    report = build(BuildOptions(source=site))
+    assert [str(p) for p in report.problems.sorted()] == [
+        "templates/404.html:2: template: UndefinedError: 'missing_name' is undefined",
+        "templates/section.html:3: template: Expected an expression, got 'end of statement block'",
+    ]
+
+
+def test_missing_template_is_named(make_site: Callable[..., Path]) -> None:
+    site = make_site({"content/guides/g.md": article("G", "guide")})
+    (site / "templates/article.html").unlink()
+    report = build(BuildOptions(source=site))
+    assert [str(p) for p in report.problems.items] == [
+        "templates: template: missing: templates/guide.html or templates/article.html"]
+
+
+def test_stylesheet_is_fingerprinted_and_referenced(make_site: Callable[..., Path]) -> None:
+    site = make_site({"content/guides/g.md": article("G", "guide")})
+    (site / "static/style.css").write_text("body { color: black; }\n")
+    build(BuildOptions(source=site))
+    first = sorted(p.name for p in (site / "build/static").glob("style.*.css"))
+    (site / "static/style.css").write_text("body { color: navy; }\n")
+    build(BuildOptions(source=site))
+    second = sorted(p.name for p in (site / "build/static").glob("style.*.css"))
+    assert len(first) == len(second) == 1 and first != second
+    assert f'href="/static/{second[0]}"' in (site / "build/index.html").read_text()
+    assert (site / "build/static/img/dot.gif").read_bytes() == b"GIF89a"

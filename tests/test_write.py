@@ -1,0 +1,55 @@
+"""Write stage: the output folder is replaced all at once, and leftovers are cleaned up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scarsite.errors import SiteError
+from scarsite.static import StaticFiles
+from scarsite.write import write_site
+
+
+def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    write_site({"index.html": b"old", "gone.html": b"x"}, StaticFiles(), output)
+    count = write_site({"index.html": b"new", "a/b/index.html": b"deep"}, StaticFiles(), output)
+    assert count == 2
+    assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()) \
+        == ["a/b/index.html", "index.html"]
+    assert (output / "index.html").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    # A build killed between its two renames leaves only the old site, under a temporary name.
+    old = tmp_path / ".build.old-12345"
+    old.mkdir()
+    (old / "index.html").write_text("previous")
+    half = tmp_path / ".build.new-abc"
+    half.mkdir()
+    (half / "partial.html").write_text("half")
+    write_site({"index.html": b"fresh"}, StaticFiles(), output)
+    assert (output / "index.html").read_bytes() == b"fresh"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_write_failure_keeps_previous_output(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    write_site({"index.html": b"published"}, StaticFiles(), output)
+    # A file and a folder at the same path cannot both be written: the write fails half-way.
+    with pytest.raises(SiteError, match="could not write the site"):
+        write_site({"a": b"file", "a/index.html": b"x"}, StaticFiles(), output)
+    assert (output / "index.html").read_bytes() == b"published"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_write_refuses_a_file_in_place_of_the_output_folder(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    output.write_text("not a folder")
+    with pytest.raises(SiteError, match="exists and is not a folder"):
+        write_site({"index.html": b"x"}, StaticFiles(), output)
+    assert output.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
