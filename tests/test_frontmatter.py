@@ -8,15 +8,9 @@ import pytest
 
 from scarsite.config import SiteConfig
 from scarsite.errors import Problems
-from scarsite.frontmatter import (
-    Document,
-    Facts,
-    Reference,
-    add_months,
-    parse_document,
-    slugify,
-)
+from scarsite.frontmatter import Document, parse_document
 from scarsite.load import Source
+from scarsite.schema import Facts, Reference
 
 from .conftest import REVIEWER, article
 
@@ -185,15 +179,3 @@ def test_parse_custom_taxonomy_becomes_a_front_matter_key() -> None:
     assert problems == ["content/guides/g.md:8: scar_types: unknown field; put custom values "
                         "under 'extra:'"]
     assert document is not None and document.meta.terms == {"helps": ("rolling",)}
-
-
-@pytest.mark.parametrize("text", ["Boxcar Scars", "  --ice pick--  ", "PIH/PIE", "é", "a--b"])
-def test_slugify_is_idempotent_and_safe(text: str) -> None:
-    slug = slugify(text)
-    assert slugify(slug) == slug
-    assert slug and "/" not in slug and ".." not in slug
-
-
-def test_add_months_moves_to_month_end() -> None:
-    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
-    assert add_months(date(2024, 11, 15), 36) == date(2027, 11, 15)

@@ -1,31 +1,21 @@
-"""Parse stage: split an article into front matter and Markdown body; type the front matter.
+"""Parse stage: split an article into front matter and Markdown body; load the YAML.
 
-Input: a `Source`. Output: a `Document` whose `meta` is a typed `FrontMatter`,
-or None when the front matter is too broken to use. Every mistake is reported
-with the file line of the offending key or list item (YAML marks are mapped to
-file lines), and all mistakes of a file are reported, not just the first.
+Input: a `Source`. Output: a `Document` with the typed front matter (see
+`schema.py`), or None when the front matter is missing or not a YAML mapping.
+YAML marks are mapped to file lines, so every mistake points at its line.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import yaml
 
-from .config import KIND_BY_SECTION, KINDS, SiteConfig
-from .errors import Problems, did_you_mean
+from .config import SiteConfig
+from .errors import Problems
 from .load import Source
-
-EVIDENCE_LEVELS = ("strong", "moderate", "limited", "insufficient")
-FACT_KEYS = ("sessions", "interval", "downtime", "cost")
-SUMMARY_LIMIT = 300
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from .schema import REQUIRED, FrontMatter, check_front_matter
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -35,44 +25,6 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-
-
-@dataclass(frozen=True)
-class Reference:
-    text: str
-    url: str | None = None
-    doi: str | None = None
-    pmid: str | None = None
-
-
-@dataclass(frozen=True)
-class Facts:
-    sessions: str | None = None
-    interval: str | None = None
-    downtime: str | None = None
-    cost: str | None = None
-
-
-@dataclass(frozen=True)
-class FrontMatter:
-    """The typed front matter of an article; see the README for each key."""
-
-    title: str
-    kind: str
-    summary: str
-    reviewed: date
-    reviewer: str
-    next_review: date
-    slug: str
-    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    evidence: str | None = None
-    facts: Facts | None = None
-    references: tuple[Reference, ...] = ()
-    weight: int = 0
-    draft: bool = False
-    aliases: tuple[str, ...] = ()
-    updated: date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,10 +48,6 @@ class Document:
         return self.lines.get(key, 1)
 
 
-REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
-_FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
-               "draft", "aliases", "updated", "extra")
-
 
 def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Document | None:
     """Split and validate one article; None if its front matter is not a YAML mapping."""
@@ -116,7 +64,7 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
                        "must be a set of 'key: value' lines")
         return None
     lines, item_lines = _key_lines(node, yaml_first_line)
-    meta = _Checker(source, config, lines, item_lines, problems).front_matter(data)
+    meta = check_front_matter(data, source, config, lines, item_lines, problems)
     return Document(source, meta, body, body_line, lines, item_lines)
 
 
@@ -201,256 +149,3 @@ def _key_lines(node: yaml.Node,
             if isinstance(value, yaml.SequenceNode):
                 items[name] = tuple(first_line + item.start_mark.line for item in value.value)
     return lines, items
-
-
-class _Checker:
-    """Turns loaded YAML into a `FrontMatter`, reporting every bad key with its line."""
-
-    def __init__(self, source: Source, config: SiteConfig, lines: dict[str, int],
-                 item_lines: dict[str, tuple[int, ...]], problems: Problems) -> None:
-        self.source, self.config, self.problems = source, config, problems
-        self.lines, self.item_lines = lines, item_lines
-
-    def error(self, key: str, message: str, index: int | None = None) -> None:
-        line = self.lines.get(key, 1)
-        if index is not None and index < len(self.item_lines.get(key, ())):
-            line = self.item_lines[key][index]
-        self.problems.error(self.source.rel, line, key, message)
-
-    def front_matter(self, data: dict[Any, Any]) -> FrontMatter:
-        """The typed front matter; fields with mistakes (all reported) get stand-in values."""
-        taxonomy_names = [t.name for t in self.config.taxonomies]
-        known = (*_FIXED_KEYS, *taxonomy_names)
-        for key in data:
-            if str(key) not in known:
-                self.error(str(key), f"unknown field{did_you_mean(str(key), known)}; "
-                           "put custom values under 'extra:'")
-        for key in REQUIRED:
-            if data.get(key) is None:
-                self.problems.error(self.source.rel, self.lines.get(key, 1), key,
-                                    "required field is missing")
-
-        stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
-        title = self.text(data, "title") or stem
-        summary = self.text(data, "summary") or ""
-        if len(summary) > SUMMARY_LIMIT:
-            self.error("summary", f"is {len(summary)} characters; keep it to {SUMMARY_LIMIT}")
-        reviewer = self.text(data, "reviewer") or ""
-        # A wrong or missing kind is reported; the folder's kind stands in so that the
-        # rest of the file is still checked.
-        kind = self.kind(data) or KIND_BY_SECTION[self.source.section].name
-        reviewed = self.date(data, "reviewed") or date(1970, 1, 1)
-        next_review = self.date(data, "next_review")
-        updated = self.date(data, "updated")
-        if next_review and next_review <= reviewed:
-            self.error("next_review", f"{next_review} is not after reviewed ({reviewed})")
-        references = self.references(data)
-        if kind in ("scar-type", "treatment") and not references:
-            self.problems.warn(self.source.rel, self.lines.get("references", 1), "references",
-                               f"none given; a {kind} article should cite its sources")
-        if updated and updated < reviewed:
-            self.problems.warn(self.source.rel, self.lines["updated"], "updated",
-                               f"{updated} is before reviewed ({reviewed}); remove it")
-        return FrontMatter(
-            title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
-            next_review=next_review or add_months(reviewed, self.config.review_interval_months),
-            terms={name: self.slugs(data, name) for name in taxonomy_names if name in data},
-            evidence=self.evidence(data, kind), facts=self.facts(data, kind),
-            references=references, slug=self.slug(data),
-            weight=self.typed(data, "weight", int, "a whole number", 0),
-            draft=self.typed(data, "draft", bool, "true or false", False),
-            aliases=self.aliases(data), updated=updated,
-            extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
-        )
-
-    def typed(self, data: dict[Any, Any], key: str, kind: type, name: str, default: Any) -> Any:
-        value = data.get(key)
-        if value is None:
-            return default
-        if type(value) is not kind:
-            self.error(key, f"must be {name}, not {_show(value)}")
-            return default
-        return value
-
-    def text(self, data: dict[Any, Any], key: str) -> str | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            hint = "; write one line of text" if isinstance(value, list | dict) else \
-                "; put it in quotes"
-            self.error(key, f"must be text, not {_show(value)}{hint}")
-            return None
-        if not value.strip():
-            self.error(key, "must not be empty")
-            return None
-        return value.strip()
-
-    def kind(self, data: dict[Any, Any]) -> str | None:
-        kind = data.get("kind")
-        if kind is None:
-            return None
-        if kind not in KINDS:
-            self.error("kind", f"{_show(kind)} is not a kind{did_you_mean(str(kind), KINDS)}; "
-                       f"use one of {', '.join(KINDS)}")
-            return None
-        folder = KINDS[kind].section
-        if folder != self.source.section:
-            expected = KIND_BY_SECTION[self.source.section].name
-            self.error("kind", f"'{kind}' articles go in content/{folder}/; this folder holds "
-                       f"kind '{expected}'")
-        return str(kind)
-
-    def date(self, data: dict[Any, Any], key: str) -> date | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        text = str(value).strip() if isinstance(value, str | int) else None
-        if text is None or not _DATE.match(text):
-            self.error(key, f"{_show(value)} is not a date; write it as YYYY-MM-DD, "
-                       "e.g. 2026-03-31")
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.error(key, f"{text} is not a real date")
-            return None
-
-    def evidence(self, data: dict[Any, Any], kind: str) -> str | None:
-        value = data.get("evidence")
-        if kind != "treatment" and value is not None:
-            self.error("evidence", "only treatment articles have an evidence level; remove it")
-            return None
-        if kind == "treatment" and value is None:
-            self.problems.error(self.source.rel, 1, "evidence", "required for a treatment: one "
-                                f"of {', '.join(EVIDENCE_LEVELS)}")
-            return None
-        if value is not None and value not in EVIDENCE_LEVELS:
-            self.error("evidence", f"{_show(value)} is not an evidence level"
-                       f"{did_you_mean(str(value), EVIDENCE_LEVELS)}; use one of "
-                       f"{', '.join(EVIDENCE_LEVELS)}")
-            return None
-        return value
-
-    def facts(self, data: dict[Any, Any], kind: str) -> Facts | None:
-        value = self.typed(data, "facts", dict, "a mapping of 'key: value' lines", None)
-        if value is None:
-            return None
-        if kind != "treatment":
-            self.error("facts", "only treatment articles have facts; remove them")
-            return None
-        facts = {}
-        for key, item in value.items():
-            if key not in FACT_KEYS:
-                self.error("facts", f"unknown fact '{key}'{did_you_mean(str(key), FACT_KEYS)}; "
-                           f"use {', '.join(FACT_KEYS)}")
-            elif not isinstance(item, str | int | float) or isinstance(item, bool):
-                self.error("facts", f"{key} must be text, not {_show(item)}")
-            else:
-                facts[key] = str(item)
-        return Facts(**facts)
-
-    def slugs(self, data: dict[Any, Any], key: str) -> tuple[str, ...]:
-        value = data.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.error(key, f"must be a list, e.g. [{value}]" if isinstance(value, str)
-                       else f"must be a list of slugs, not {_show(value)}")
-            return ()
-        slugs = []
-        for index, item in enumerate(value):
-            if not isinstance(item, str) or not SLUG.match(item):
-                self.error(key, f"{_show(item)} is not a slug (lower case letters, digits "
-                           "and '-')", index)
-            elif item not in slugs:
-                slugs.append(item)
-        return tuple(slugs)
-
-    def references(self, data: dict[Any, Any]) -> tuple[Reference, ...]:
-        value = self.typed(data, "references", list, "a list", [])
-        references = []
-        for index, item in enumerate(value):
-            if isinstance(item, str) and item.strip():
-                references.append(Reference(item.strip()))
-            elif isinstance(item, dict):
-                reference = self.reference(item, index)
-                if reference:
-                    references.append(reference)
-            else:
-                self.error("references", f"item {index + 1} must be text or a mapping with "
-                           "text, url, doi, pmid", index)
-        return tuple(references)
-
-    def reference(self, item: dict[Any, Any], index: int) -> Reference | None:
-        unknown = [str(k) for k in item if k not in ("text", "url", "doi", "pmid")]
-        for key in unknown:
-            self.error("references", f"unknown reference field '{key}'"
-                       f"{did_you_mean(key, ('text', 'url', 'doi', 'pmid'))}", index)
-        text, url = item.get("text"), item.get("url")
-        doi, pmid = item.get("doi"), item.get("pmid")
-        if not isinstance(text, str) or not text.strip():
-            self.error("references", f"item {index + 1} needs 'text'", index)
-        if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
-            self.error("references", f"url {_show(url)} is not an http(s) address", index)
-        if doi is not None and not (isinstance(doi, str) and re.match(r"^10\.\d{4,9}/\S+$", doi)):
-            self.error("references", f"doi {_show(doi)} is not a DOI such as "
-                       "'10.1000/xyz123'", index)
-        if pmid is not None and not re.match(r"^\d{1,9}$", str(pmid)):
-            self.error("references", f"pmid {_show(pmid)} is not a PubMed number", index)
-        if unknown or not isinstance(text, str) or not text.strip():
-            return None
-        return Reference(text.strip(), url if isinstance(url, str) else None,
-                         doi if isinstance(doi, str) else None,
-                         str(pmid) if pmid is not None else None)
-
-    def slug(self, data: dict[Any, Any]) -> str:
-        value = data.get("slug")
-        stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
-        if value is None:
-            if not SLUG.match(stem):
-                self.problems.error(self.source.rel, 1, "slug", f"the file name '{stem}' is "
-                                    f"not a valid slug; rename the file to '{slugify(stem)}.md'"
-                                    " or set 'slug:'")
-            return stem
-        if not isinstance(value, str) or not SLUG.match(value):
-            self.error("slug", f"{_show(value)} is not a slug; use lower case letters, digits "
-                       f"and '-', e.g. '{slugify(str(value))}'")
-            return stem
-        return value
-
-    def aliases(self, data: dict[Any, Any]) -> tuple[str, ...]:
-        value = self.typed(data, "aliases", list, "a list of old paths", [])
-        aliases = []
-        for index, item in enumerate(value):
-            segments = str(item).strip("/").split("/") if isinstance(item, str) else []
-            if not segments or not all(_ALIAS_SEGMENT.match(s) and s not in (".", "..")
-                                       for s in segments):
-                self.error("aliases", f"{_show(item)} is not a path inside the site, such as "
-                           "'old/path/'", index)
-            else:
-                aliases.append("/".join(segments))
-        return tuple(aliases)
-
-
-def slugify(text: str) -> str:
-    """A valid slug made from `text`; slugify(slugify(x)) == slugify(x)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "article"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, moved back to the month's end when it has fewer days."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)

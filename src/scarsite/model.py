@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
-from .frontmatter import Document, FrontMatter
+from .frontmatter import Document
+from .schema import FrontMatter
 
 # Output paths that pages of the site itself use; an alias may not take them.
 RESERVED_PATHS = ("404.html", "sitemap.xml", "feed.xml", "robots.txt", "static")

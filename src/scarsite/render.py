@@ -19,9 +19,9 @@ import jinja2
 
 from .config import KINDS
 from .errors import Problems
-from .frontmatter import EVIDENCE_LEVELS
 from .markup import Body
 from .model import Article, Site
+from .schema import EVIDENCE_LEVELS
 from .static import StaticFiles
 
 TEMPLATES_DIR = "templates"
