@@ -29,7 +29,7 @@ def test_build_succeeds_and_prints_a_summary(make_site: Callable[..., Path]) -> 
     lines = result.stdout.splitlines()
     assert lines[0] == ("note: no [tool.scarsite] table in pyproject.toml; using the default "
                         "settings")
-    assert lines[1] == "articles  2 (scar-types 1, treatments 1, aftercare 0, guides 0)"
+    assert lines[1] == "articles  2 (scar-types 1, treatments 1, aftercare 0, guides 0, pages 0)"
     assert lines[2].startswith("terms     2 ")
     assert lines[3] == "links     0 internal links checked"
     assert lines[4] == "problems  0 errors, 0 warnings"

@@ -41,13 +41,13 @@ def test_load_reports_files_it_cannot_use(tmp_path: Path) -> None:
     assert load_sources(tmp_path, problems) == []
     assert [str(p) for p in problems.sorted()] == [
         "content/guide/misplaced.md: unknown section folder 'guide' (did you mean 'guides'?); "
-        "use one of scar-types, treatments, aftercare, guides",
+        "use one of scar-types, treatments, aftercare, guides, pages",
         "content/guides/folder.md: is a folder, not an article; rename it",
         "content/guides/latin1.md:2: is not valid UTF-8 (byte 0xe9); save it as UTF-8",
         "content/guides/nul.md:2: contains a NUL character; is it a binary file?",
         "content/guides/utf16.md:1: is saved as UTF-16; save it as UTF-8",
         "content/top.md: articles go directly in a section folder: content/<section>/top.md, "
-        "where section is one of scar-types, treatments, aftercare, guides",
+        "where section is one of scar-types, treatments, aftercare, guides, pages",
     ]
 
 

@@ -93,3 +93,28 @@ def test_alias_collisions_name_both_sources(make_site: Callable[..., Path]) -> N
         "content/guides/b.md:7: aliases: 'guides/a' is already used by content/guides/a.md",
         "content/guides/b.md:7: aliases: 'sitemap.xml' is already used by the site itself",
     ]
+
+
+def test_site_pages_keep_their_folders_and_cannot_take_site_urls(
+        make_site: Callable[..., Path]) -> None:
+    page = article("P", "page")
+    report = _site(make_site, {
+        "content/pages/about.md": page,
+        "content/pages/about/evidence.md": page,
+        "content/pages/scar-types.md": page,
+        "content/pages/static/x.md": page,
+        "content/pages/search.md": page,
+        "content/pages/bad.md": article("P", "page", scar_types="[x]"),
+    })
+    assert [str(p) for p in report.problems.sorted()] == [
+        "content/pages/bad.md:7: scar_types: site pages are not linked to scar types or "
+        "treatments; link to articles in the text instead",
+        "content/pages/scar-types.md:1: slug: 'scar-types' gives the URL /scar-types/, which "
+        "the site itself already has",
+        "content/pages/search.md:1: slug: 'search' gives the URL /search/, which the site "
+        "itself already has",
+        "content/pages/static/x.md:1: slug: 'static/x' gives the URL /static/x/, which the "
+        "site itself already has",
+    ]
+    assert report.site.by_source["content/pages/about/evidence.md"].path == "about/evidence/"
+    assert report.site.by_source["content/pages/about.md"].path == "about/"

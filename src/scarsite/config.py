@@ -20,11 +20,17 @@ SETTINGS_FILE = "pyproject.toml"
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of article: which folder and URL section it lives in."""
+    """A kind of article: which folder it lives in, and where its pages go."""
 
     name: str
-    section: str
+    section: str  # folder under content/
     title: str
+    listed: bool = True  # has a section index page and a place in the main navigation
+
+    @property
+    def url_prefix(self) -> str:
+        """Articles go under /<section>/; site pages (about, evidence...) at the top level."""
+        return f"{self.section}/" if self.listed else ""
 
 
 # The kinds are part of the site's editorial design, not a setting: templates,
@@ -36,9 +42,12 @@ KINDS: dict[str, Kind] = {
         Kind("treatment", "treatments", "Treatments"),
         Kind("aftercare", "aftercare", "Aftercare"),
         Kind("guide", "guides", "Guides"),
+        Kind("page", "pages", "Site pages", listed=False),
     )
 }
 KIND_BY_SECTION: dict[str, Kind] = {k.section: k for k in KINDS.values()}
+LISTED_KINDS: tuple[Kind, ...] = tuple(k for k in KINDS.values() if k.listed)
+PAGE_SECTION = "pages"  # site pages may sit in sub-folders: pages/about/evidence.md
 
 
 @dataclass(frozen=True)
@@ -159,10 +168,11 @@ def _taxonomies(value: object, lines: _KeyLines, problems: Problems) -> tuple[Ta
             problems.error(SETTINGS_FILE, lines.of(key), f"taxonomies.{name}.{key}",
                            f"unknown setting{did_you_mean(key, ['kind', 'title'])}")
         kind = spec.get("kind")
-        if kind not in KINDS:
+        kinds = [k.name for k in LISTED_KINDS]
+        if kind not in kinds:
             problems.error(SETTINGS_FILE, lines.of("kind"), f"taxonomies.{name}.kind",
-                           f"{kind!r} is not a kind; use one of {', '.join(KINDS)}"
-                           f"{did_you_mean(str(kind), KINDS)}")
+                           f"{kind!r} is not a kind; use one of {', '.join(kinds)}"
+                           f"{did_you_mean(str(kind), kinds)}")
             continue
         title = spec.get("title", KINDS[kind].title)
         taxonomies.append(Taxonomy(name, kind, str(title)))

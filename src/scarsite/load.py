@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import KIND_BY_SECTION
+from .config import KIND_BY_SECTION, PAGE_SECTION
 from .errors import Problems, SiteError, did_you_mean
 
 CONTENT_DIR = "content"
@@ -44,7 +44,7 @@ def load_sources(site: Path, problems: Problems) -> list[Source]:
             problems.error(rel, 0, "", "is a link to a file outside the site; copy the file in")
             continue
         parts = path.relative_to(content).parts
-        if len(parts) != 2:
+        if len(parts) != 2 and not (len(parts) > 2 and parts[0] == PAGE_SECTION):
             problems.error(rel, 0, "", "articles go directly in a section folder: "
                            f"content/<section>/{path.name}, where section is one of "
                            f"{', '.join(KIND_BY_SECTION)}")

@@ -17,8 +17,11 @@ from .errors import Problems, did_you_mean
 from .frontmatter import Document
 from .schema import FrontMatter
 
-# Output paths that pages of the site itself use; an alias may not take them.
-RESERVED_PATHS = ("404.html", "sitemap.xml", "feed.xml", "robots.txt", "static")
+# Output paths of the site's own pages, which no article, site page or alias may take;
+# the folders hold files the build copies or generates.
+SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/", "compare/",
+              "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
+SITE_FOLDERS = ("static", "pagefind")
 RELATED_LIMIT = 4
 
 # Which panels each kind of page shows, in order: (kind of the linked articles, heading).
@@ -93,7 +96,7 @@ class Site:
 
 def page_path(kind: str, slug: str) -> str:
     """The output path of an article; the one place URLs of articles are made."""
-    return f"{KINDS[kind].section}/{slug}/"
+    return f"{KINDS[kind].url_prefix}{slug}/"
 
 
 def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
@@ -119,11 +122,11 @@ def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
 
 def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:
     """Drop (and report) articles or aliases that would write a URL another source writes."""
-    owners: dict[str, str] = {}
+    owners: dict[str, str] = dict.fromkeys(SITE_PATHS, "the site itself")
     kept = []
     for article in sorted(articles, key=lambda a: a.doc.rel):
         doc = article.doc
-        other = owners.get(article.path)
+        other = _owner(article.path, owners)
         if other:
             problems.error(doc.rel, doc.line_of("slug"), "slug", f"'{doc.meta.slug}' gives the "
                            f"URL /{article.path}, which {other} already has")
@@ -134,18 +137,20 @@ def _without_collisions(articles: list[Article], problems: Problems) -> list[Art
         doc = article.doc
         for index, alias in enumerate(doc.meta.aliases):
             path = alias if alias.endswith(".html") else alias + "/"
-            other = owners.get(path)
-            if other or alias.split("/")[0] in RESERVED_PATHS or alias in _section_paths():
-                taken = other or "the site itself"
+            other = _owner(path, owners)
+            if other:
                 problems.error(doc.rel, doc.line_of("aliases", index), "aliases",
-                               f"'{alias}' is already used by {taken}")
+                               f"'{alias}' is already used by {other}")
             else:
                 owners[path] = doc.rel
     return kept
 
 
-def _section_paths() -> set[str]:
-    return {k.section for k in KINDS.values()}
+def _owner(path: str, owners: dict[str, str]) -> str | None:
+    """Who already writes `path`, if anyone."""
+    if path.split("/")[0] in SITE_FOLDERS:
+        return "the site itself"
+    return owners.get(path) or owners.get(path.rstrip("/"))
 
 
 def _term_edges(config: SiteConfig, articles: list[Article], draft_terms: set[tuple[str, str]],
@@ -181,7 +186,7 @@ def _panels(article: Article, edges: dict[Article, set[Article]],
     ranked = _ranked_related(article, edges, term_sets)
     shown: set[Article] = {article}
     panels = []
-    for kind, title in PANELS[article.kind]:
+    for kind, title in PANELS.get(article.kind, ()):
         members = sorted((a for a in linked if a.kind == kind), key=Article.sort_key)
         if kind == article.kind:
             members += [a for a in ranked if a.kind == kind and a not in linked]

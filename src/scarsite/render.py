@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from .config import KINDS
+from .config import LISTED_KINDS
 from .errors import Problems
 from .markup import Body
 from .model import Article, Site
@@ -45,7 +45,7 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     """Render all pages; template errors are reported and the page left out."""
     env = _environment(root / TEMPLATES_DIR, site, static)
     sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
-                for k in KINDS.values()]
+                for k in LISTED_KINDS]
     common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS}
     jobs: list[tuple[str, str, dict[str, Any]]] = [
         ("index.html", "home.html", {"page_path": ""}),
@@ -57,13 +57,15 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
         rel = article.doc.rel
         context = {"page_path": article.path, "page": article, "body": bodies[rel],
                    "panels": site.panels[rel],
-                   "section": next(s for s in sections if s.kind == article.kind)}
+                   "section": next((s for s in sections if s.kind == article.kind), None)}
         jobs.append((f"{article.path}index.html", [f"{article.kind}.html", "article.html"],
                      context))
         for alias in article.meta.aliases:
             output = alias if alias.endswith(".html") else f"{alias}/index.html"
             jobs.append((output, "redirect.html", {"page_path": alias, "target": article}))
-    articles_by_date = sorted(site.articles, key=lambda a: (-_changed(a).toordinal(), a.path))
+    # The feed tells readers about reviewed medical content, not changes to site pages.
+    articles_by_date = sorted((a for a in site.articles if a.kind != "page"),
+                              key=lambda a: (-_changed(a).toordinal(), a.path))
     jobs += [
         ("sitemap.xml", "sitemap.xml", {"page_path": "sitemap.xml", "articles": site.articles,
                                         "lastmod": _lastmod(site, sections)}),
@@ -99,7 +101,15 @@ def _environment(folder: Path, site: Site, static: StaticFiles) -> jinja2.Enviro
             raise LookupError(f"asset('{name}'): no file static/{name}")
         return base + static.names[name]
 
-    env.globals.update(url=url, asset=asset, changed=_changed)
+    pages = {a.slug: a for a in site.articles if a.kind == "page"}
+
+    def site_page(slug: str) -> Article:
+        """A site page by its path, e.g. site_page('about/evidence')."""
+        if slug not in pages:
+            raise LookupError(f"site_page('{slug}'): no page content/pages/{slug}.md")
+        return pages[slug]
+
+    env.globals.update(url=url, asset=asset, changed=_changed, site_page=site_page)
     env.filters.update(
         url=url,
         absolute=lambda target: origin + url(target),

@@ -127,7 +127,7 @@ class _Checker:
         return FrontMatter(
             title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
             next_review=next_review or add_months(reviewed, self.config.review_interval_months),
-            terms={name: self.slugs(data, name) for name in taxonomy_names if name in data},
+            terms=self.terms(data, kind, taxonomy_names),
             evidence=self.evidence(data, kind), facts=self.facts(data, kind),
             references=references, slug=self.slug(data),
             weight=self.typed(data, "weight", int, "a whole number", 0),
@@ -223,6 +223,16 @@ class _Checker:
                 facts[key] = str(item)
         return Facts(**facts)
 
+    def terms(self, data: dict[Any, Any], kind: str,
+              names: list[str]) -> dict[str, tuple[str, ...]]:
+        if kind == "page":
+            for name in names:
+                if name in data:
+                    self.error(name, "site pages are not linked to scar types or treatments; "
+                               "link to articles in the text instead")
+            return {}
+        return {name: self.slugs(data, name) for name in names if name in data}
+
     def slugs(self, data: dict[Any, Any], key: str) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
@@ -278,19 +288,26 @@ class _Checker:
                          str(pmid) if pmid is not None else None)
 
     def slug(self, data: dict[Any, Any]) -> str:
+        """The file name, or `slug:`; site pages keep their sub-folders: 'about/evidence'."""
         value = data.get("slug")
-        stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
+        folders, _, stem = self.source.rel.removesuffix(".md").partition(
+            f"content/{self.source.section}/")[2].rpartition("/")
+        prefix = f"{folders}/" if folders else ""
+        for folder in filter(None, folders.split("/")):
+            if not SLUG.match(folder):
+                self.problems.error(self.source.rel, 1, "slug", f"the folder name '{folder}' "
+                                    f"is not a valid slug; rename it to '{slugify(folder)}'")
         if value is None:
             if not SLUG.match(stem):
                 self.problems.error(self.source.rel, 1, "slug", f"the file name '{stem}' is "
                                     f"not a valid slug; rename the file to '{slugify(stem)}.md'"
                                     " or set 'slug:'")
-            return stem
+            return prefix + stem
         if not isinstance(value, str) or not SLUG.match(value):
             self.error("slug", f"{_show(value)} is not a slug; use lower case letters, digits "
                        f"and '-', e.g. '{slugify(str(value))}'")
-            return stem
-        return value
+            return prefix + stem
+        return prefix + value
 
     def aliases(self, data: dict[Any, Any]) -> tuple[str, ...]:
         value = self.typed(data, "aliases", list, "a list of old paths", [])
