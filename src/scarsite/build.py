@@ -8,7 +8,7 @@ warning), and then all at once, so the previous site survives a failed build.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from .load import CONTENT_DIR, load_sources
 from .markup import render_bodies
 from .model import Site, build_site
 from .render import TEMPLATES_DIR, render_site
+from .search import index_search
 from .static import STATIC_DIR, collect_static
 from .write import write_site
 
@@ -33,6 +34,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     write: bool = True  # False for `scarsite check`
+    search: bool = True  # index the written site for search (Pagefind)
 
     @property
     def output_dir(self) -> Path:
@@ -48,6 +50,7 @@ class BuildReport:
     config: SiteConfig | None = None
     site: Site | None = None
     files_written: int = 0
+    pages_indexed: int = 0
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     @property
@@ -97,10 +100,22 @@ def build(options: BuildOptions) -> BuildReport:
             outputs = render_site(site, bodies, static, source, problems)
         if options.write and report.ok:
             with report.stage("write"):
-                report.files_written = write_site(outputs, static, options.output_dir)
+                report.files_written = write_site(outputs, static, options.output_dir,
+                                                  finish=_search_step(report))
     except SiteError as exc:
         problems.add(exc.problem)
     return report
+
+
+def _search_step(report: BuildReport) -> Callable[[Path], None] | None:
+    """Index the new site for search before it is published, timing it as its own stage."""
+    if not report.options.search:
+        return None
+
+    def index(folder: Path) -> None:
+        with report.stage("search"):
+            report.pages_indexed = index_search(folder)
+    return index
 
 
 def _check_output_folder(options: BuildOptions) -> None:

@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--source {args.source}: no such folder")
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
-                           write=args.command == "build")
+                           write=args.command == "build",
+                           search=not getattr(args, "no_search", False))
     try:
         report = build(options)
     except Exception as exc:
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--output", type=Path, metavar="DIR",
                            help="where to write the site (default: <source>/build)")
     build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
+    build_cmd.add_argument("--no-search", action="store_true",
+                           help="skip the search index (faster previews)")
     commands.add_parser("check", parents=[common],
                         help="check the site for mistakes without writing anything")
     return parser
@@ -90,6 +93,8 @@ def _summary(report: BuildReport, counts: str) -> str:
     ]
     if report.options.write:
         lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files)")
+        lines.append(f"search    {report.pages_indexed} pages indexed" if report.options.search
+                     else "search    skipped (--no-search)")
     else:
         lines.append("output    none (check only)")
     return "\n".join(lines)

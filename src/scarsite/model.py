@@ -84,6 +84,7 @@ class Site:
     drafts: set[str]  # content paths of drafts left out of this build
     unparsed: set[str]  # content paths whose front matter had errors (already reported)
     panels: dict[str, list[Panel]]  # content path -> the page's panels
+    linked: dict[Article, frozenset[Article]]  # the symmetric links made by front matter terms
     links_checked: int = 0
 
     def section(self, kind: str) -> list[Article]:
@@ -116,8 +117,9 @@ def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
     edges = _term_edges(config, articles, draft_terms, unknown_ok, problems)
     term_sets = {a: _term_set(a, edges) for a in articles}
     panels = {a.doc.rel: _panels(a, edges, term_sets) for a in articles}
+    linked = {a: frozenset(edges.get(a, ())) for a in articles}
     return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
-                panels)
+                panels, linked)
 
 
 def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:

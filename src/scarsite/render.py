@@ -46,7 +46,8 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     env = _environment(root / TEMPLATES_DIR, site, static)
     sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
                 for k in LISTED_KINDS]
-    common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS}
+    common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS,
+              "linked": site.linked}
     jobs: list[tuple[str, str, dict[str, Any]]] = [
         ("index.html", "home.html", {"page_path": ""}),
         ("404.html", "404.html", {"page_path": "404.html"}),
@@ -73,6 +74,11 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
                                   "articles": articles_by_date[:FEED_SIZE]}),
         ("robots.txt", "robots.txt", {"page_path": "robots.txt"}),
     ]
+    # Pages the theme may offer; each is made only when the theme has its template.
+    optional = [("compare/index.html", "compare.html", {"page_path": "compare/"}),
+                ("search/index.html", "search.html", {"page_path": "search/"}),
+                ("glossary/index.html", "glossary.html", {"page_path": "glossary/"})]
+    jobs += [job for job in optional if _has_template(env, job[1])]
     outputs: dict[str, bytes] = {}
     for output, template, context in jobs:
         text = _render(env, template, {**common, **context}, problems)
@@ -132,6 +138,16 @@ def _render(env: jinja2.Environment, template: str | list[str], context: dict[st
         name, line = _template_frame(exc)
         problems.error(name, line, "template", f"{type(exc).__name__}: {exc}")
     return None
+
+
+def _has_template(env: jinja2.Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+    except jinja2.TemplateNotFound:
+        return False
+    except jinja2.TemplateError:
+        return True  # it exists; rendering will report its mistake
+    return True
 
 
 def _template_frame(exc: BaseException) -> tuple[str, int]:

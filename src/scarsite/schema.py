@@ -60,12 +60,13 @@ class FrontMatter:
     draft: bool = False
     aliases: tuple[str, ...] = ()
     updated: date | None = None
+    also_known_as: tuple[str, ...] = ()  # the words readers use: 'pockmarks', 'pitted scars'
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
 _FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
-               "draft", "aliases", "updated", "extra")
+               "draft", "aliases", "updated", "also_known_as", "extra")
 
 
 
@@ -133,6 +134,7 @@ class _Checker:
             weight=self.typed(data, "weight", int, "a whole number", 0),
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
+            also_known_as=self.also_known_as(data, kind),
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
         )
 
@@ -308,6 +310,19 @@ class _Checker:
                        f"and '-', e.g. '{slugify(str(value))}'")
             return prefix + stem
         return prefix + value
+
+    def also_known_as(self, data: dict[Any, Any], kind: str) -> tuple[str, ...]:
+        value = self.typed(data, "also_known_as", list, "a list of names", [])
+        if value and kind not in ("scar-type", "treatment"):
+            self.error("also_known_as", "only scar-type and treatment articles have other names")
+            return ()
+        names = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                self.error("also_known_as", f"{_show(item)} is not a name", index)
+            else:
+                names.append(item.strip())
+        return tuple(names)
 
     def aliases(self, data: dict[Any, Any]) -> tuple[str, ...]:
         value = self.typed(data, "aliases", list, "a list of old paths", [])

@@ -10,14 +10,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import SiteError
 from .static import StaticFiles
 
 
-def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path) -> int:
-    """Write every output file into `output`, replacing its old contents; return the file count."""
+def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
+               finish: Callable[[Path], None] | None = None) -> int:
+    """Write every output file into `output`, replacing its old contents; return the file count.
+
+    `finish`, if given, runs on the complete new folder before it is swapped in (the search
+    index is made there, so a published site always has an index that matches its pages).
+    """
     output = output.absolute()
     parent = output.parent
     try:
@@ -36,6 +42,8 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path) -> 
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+        if finish is not None:
+            finish(staging)
         _swap_in(staging, output)
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
