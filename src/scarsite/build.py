@@ -52,6 +52,7 @@ class BuildReport:
     files_written: int = 0
     pages_indexed: int = 0
     timings: list[tuple[str, float]] = field(default_factory=list)
+    seconds: float = 0.0  # the whole build, wall clock
 
     @property
     def ok(self) -> bool:
@@ -80,6 +81,7 @@ def build(options: BuildOptions) -> BuildReport:
     report = BuildReport(options)
     problems = report.problems
     source = options.source
+    start = time.perf_counter()
     try:
         _check_output_folder(options)
         with report.stage("settings"):
@@ -104,6 +106,7 @@ def build(options: BuildOptions) -> BuildReport:
                                                   finish=_search_step(report))
     except SiteError as exc:
         problems.add(exc.problem)
+    report.seconds = time.perf_counter() - start
     return report
 
 
