@@ -58,10 +58,6 @@ class BuildReport:
     def ok(self) -> bool:
         return not self.problems.failed(self.options.strict)
 
-    @property
-    def written(self) -> bool:
-        return self.files_written > 0
-
     def pages_per_section(self) -> dict[str, int]:
         if self.site is None:
             return {}
