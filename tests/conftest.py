@@ -116,3 +116,26 @@ def sections_of(html: str) -> dict[str, list[str]]:
     parser = _SectionParser()
     parser.feed(html)
     return parser.sections
+
+
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def make_themed_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a site from {relative path: text} with this repository's theme and two small pages."""
+    def make(files: dict[str, str], name: str = "themed") -> Path:
+        root = tmp_path / name
+        shutil.copytree(REPO / "templates", root / "templates")
+        shutil.copytree(REPO / "static", root / "static")
+        pages = {"content/pages/about.md": article("About this site", "page"),
+                 "content/pages/about/evidence.md": article(
+                     "How we rate the evidence", "page",
+                     "".join(f"## {level.title()} {{#{level}}}\n\nText.\n\n"
+                             for level in ("strong", "moderate", "limited", "insufficient")))}
+        for rel, text in {**pages, **files}.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return root
+    return make

@@ -92,7 +92,7 @@ def test_parse_next_review_uses_interval_and_month_end() -> None:
     ("---\ntitle: a\ntitle: b\n---\n", "content/guides/g.md:3: front matter: 'title' is "
      "given twice"),
     ("---\ntitle: &a x\nsummary: *a\n---\n", "content/guides/g.md:2: front matter: YAML "
-     "anchors and aliases (&name, *name) are not allowed in front matter"),
+     "anchors and aliases (&name, *name) are not allowed"),
     ("---\ntitle: x\n\tkind: guide\n---\n", "content/guides/g.md:3: front matter: invalid "
      "YAML: found a tab character that violates indentation (while scanning a plain scalar "
      "on line 2); indent with spaces, not tabs"),

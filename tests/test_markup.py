@@ -48,13 +48,13 @@ def test_markdown_is_never_run_as_a_template(make_site: Callable[..., Path]) -> 
 
 def test_markdown_extensions_render(make_site: Callable[..., Path]) -> None:
     body = ("| a | b |\n|---|---|\n| 1 | 2 |\n\nNote.[^1]\n\n[^1]: A footnote.\n\n"
-            "!!! note \"Tip\"\n    Inside.\n\n*[PIH]: post-inflammatory hyperpigmentation\n\n"
+            "!!! info \"Tip\"\n    Inside.\n\n*[PIH]: post-inflammatory hyperpigmentation\n\n"
             "PIH fades.\n\n## Heading {#custom-id}\n")
     report, output = _bodies(make_site, {"content/guides/g.md": article("G", "guide", body)})
     assert report.ok
     html = (output / "guides/g/index.html").read_text()
     assert "<table>" in html and '<div class="footnote">' in html
-    assert '<div class="admonition note">' in html
+    assert '<div class="callout callout-info">' in html
     assert '<abbr title="post-inflammatory hyperpigmentation">PIH</abbr>' in html
     assert '<h2 id="custom-id">Heading</h2>' in html
 

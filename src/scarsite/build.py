@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import KINDS, SiteConfig, load_config
 from .errors import Problems, SiteError
 from .frontmatter import parse_document
+from .glossary import load_glossary
 from .load import CONTENT_DIR, load_sources
 from .markup import render_bodies
 from .model import Site, build_site
@@ -86,10 +87,12 @@ def build(options: BuildOptions) -> BuildReport:
             sources = load_sources(source, problems)
         with report.stage("parse"):
             parsed = {s.rel: parse_document(s, config, problems) for s in sources}
+            glossary = load_glossary(source, problems)
         with report.stage("model"):
             documents = [d for d in parsed.values() if d is not None]
             unparsed = {rel for rel, d in parsed.items() if d is None}
-            site = report.site = build_site(config, documents, options.drafts, unparsed, problems)
+            site = report.site = build_site(config, documents, glossary, options.drafts,
+                                               unparsed, problems)
         with report.stage("markdown"):
             bodies = render_bodies(site, problems)
         with report.stage("static"):

@@ -55,7 +55,11 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
     if split is None:
         return None
     yaml_text, yaml_first_line, body, body_line = split
-    node_data = _load_yaml(source.rel, yaml_text, yaml_first_line, problems)
+    if not yaml_text.strip():
+        problems.error(source.rel, yaml_first_line - 1, "front matter",
+                       f"is empty; it needs at least {', '.join(REQUIRED)}")
+        return None
+    node_data = load_yaml(source.rel, yaml_text, yaml_first_line, problems)
     if node_data is None:
         return None
     node, data = node_data
@@ -83,18 +87,19 @@ def _split(source: Source, problems: Problems) -> tuple[str, int, str, int] | No
     return None
 
 
-def _load_yaml(rel: str, text: str, first_line: int,
-               problems: Problems) -> tuple[yaml.Node, Any] | None:
-    if not text.strip():
-        problems.error(rel, first_line - 1, "front matter",
-                       f"is empty; it needs at least {', '.join(REQUIRED)}")
-        return None
+def load_yaml(rel: str, text: str, first_line: int, problems: Problems,
+              field: str = "front matter") -> tuple[yaml.Node, Any] | None:
+    """The YAML node tree and data of `text`, or None after reporting why it cannot be loaded.
+
+    Safe loading only: no tags that build objects, no anchors or aliases (so no alias
+    bombs), no duplicate keys; `first_line` is the file line of the text's first line.
+    """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         problem = _check_nodes(node)
         if problem:
-            problems.error(rel, first_line + problem[0], "front matter", problem[1])
+            problems.error(rel, first_line + problem[0], field, problem[1])
             return None
         return node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -107,9 +112,9 @@ def _load_yaml(rel: str, text: str, first_line: int,
             message += "; indent with spaces, not tabs"
         elif "could not determine a constructor" in str(exc.problem):
             message = "invalid YAML: tags such as '!!python/object' are not allowed"
-        problems.error(rel, line, "front matter", message)
+        problems.error(rel, line, field, message)
     except (yaml.YAMLError, RecursionError) as exc:
-        problems.error(rel, first_line, "front matter", f"invalid YAML: {exc}")
+        problems.error(rel, first_line, field, f"invalid YAML: {exc}")
     finally:
         loader.dispose()
     return None
@@ -122,8 +127,8 @@ def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            return node.start_mark.line, ("YAML anchors and aliases (&name, *name) are not allowed "
-                                           "in front matter")
+            return node.start_mark.line, ("YAML anchors and aliases (&name, *name) are not "
+                                           "allowed")
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()

@@ -12,15 +12,19 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .callouts import CalloutProcessor
 from .errors import Problems, did_you_mean
+from .glossary import GLOSSARY_FILE
 from .model import Article, Site
+from .pagestate import Link, PageState
+from .termlinks import TermLinker
 
 EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "def_list",
               "sane_lists"]
@@ -42,56 +46,44 @@ class Body:
     html: str
     toc: tuple[Heading, ...]
     anchors: frozenset[str]
-
-
-@dataclass
-class _Link:
-    href: str
-    target: str  # content path of the linked article ('' for this page)
-    anchor: str
-    line: int = 0
-
-
-@dataclass
-class _PageLinks:
-    """What the link rewriter needs to know about the page being converted, and what it found."""
-
-    article: Article
-    site: Site
-    problems: Problems
-    found: list[_Link] = field(default_factory=list)
-    anchors: set[str] = field(default_factory=set)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (href, message)
+    words: int
 
 
 def render_bodies(site: Site, problems: Problems) -> dict[str, Body]:
     """Render every article body, then check the anchors of links between them."""
-    converter = markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension()],
+    converter = markdown.Markdown(extensions=[*EXTENSIONS, _ScarsiteExtension()],
                                   extension_configs=EXTENSION_CONFIGS, output_format="html")
     bodies: dict[str, Body] = {}
-    links: dict[str, list[_Link]] = {}
+    links: dict[str, list[Link]] = {}
+    glossary_uses: set[str] = set()
     for article in site.articles:
-        page = _PageLinks(article, site, problems)
+        page = PageState(article, site, problems)
         converter.reset()
         converter.page = page  # type: ignore[attr-defined]
         html = converter.convert(article.doc.body)
         lines = _LineFinder(article)
-        for href, message in page.errors:
+        for href, message in page.link_errors:
             problems.error(article.doc.rel, lines.line_of(href), "link", message)
-        for link in page.found:
+        for link in page.links:
             link.line = lines.line_of(link.href)
-        links[article.doc.rel] = page.found
+        links[article.doc.rel] = page.links
+        glossary_uses |= page.glossary_uses
         toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
-        bodies[article.doc.rel] = Body(html, toc, frozenset(page.anchors))
+        bodies[article.doc.rel] = Body(html, toc, frozenset(page.anchors),
+                                       _word_count(article.doc.body))
         _warn_h1(article, problems)
     for source, found in links.items():
         for link in found:
             _check_anchor(source, link, bodies, problems)
+    for entry in site.glossary.entries:
+        if entry.anchor not in glossary_uses:
+            problems.warn(GLOSSARY_FILE, entry.line, "term", f"'{entry.term}' is not used in any "
+                          "article; use it or remove its definition")
     site.links_checked = sum(len(found) for found in links.values())
     return bodies
 
 
-def _check_anchor(source: str, link: _Link, bodies: dict[str, Body], problems: Problems) -> None:
+def _check_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:
     target = link.target or source
     anchors = bodies[target].anchors
     if link.anchor and link.anchor not in anchors:
@@ -104,7 +96,7 @@ class _LinkRewriter(Treeprocessor):
     """Rewrites `.md` source links to page URLs and notes every id a link could target."""
 
     def run(self, root: etree.Element) -> None:
-        page: _PageLinks = self.md.page  # type: ignore[attr-defined]
+        page: PageState = self.md.page  # type: ignore[attr-defined]
         for element in root.iter():
             if "id" in element.attrib:
                 page.anchors.add(element.attrib["id"])
@@ -113,43 +105,47 @@ class _LinkRewriter(Treeprocessor):
                     element.set(attribute, _rewrite(element.attrib[attribute], page))
 
 
-class _LinkExtension(Extension):
+class _ScarsiteExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        # Priority 1: after inline links exist (20) and the toc has given headings ids (5).
+        # After inline links exist (20) and the toc has given headings ids (5); callout
+        # headings come after the toc, so they stay out of "On this page".
         md.treeprocessors.register(_LinkRewriter(md), "scarsite-links", 1)
+        md.treeprocessors.register(CalloutProcessor(md), "scarsite-callouts", 0.9)
+        md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)
 
 
-def _rewrite(href: str, page: _PageLinks) -> str:
+def _rewrite(href: str, page: PageState) -> str:
     parts = urlsplit(href)
     if parts.scheme.lower() in _UNSAFE_SCHEMES:
-        page.errors.append((href, f"'{parts.scheme}:' links are not allowed"))
+        page.link_errors.append((href, f"'{parts.scheme}:' links are not allowed"))
         return "#"
     if parts.scheme or parts.netloc or href.startswith("/"):
         return href  # external, or already a site URL
     source = page.article.doc.rel
     if not parts.path:
-        page.found.append(_Link(href, "", parts.fragment))
+        page.links.append(Link(href, "", parts.fragment))
         return href
     target = posixpath.normpath(posixpath.join(posixpath.dirname(source), parts.path))
     site = page.site
     if not target.startswith("content/"):
-        page.errors.append((href, f"'{href}' points outside the content folder"))
+        page.link_errors.append((href, f"'{href}' points outside the content folder"))
     elif not target.endswith(".md"):
         if any(s.startswith(target + "/") for s in site.by_source):
-            page.errors.append((href, f"'{href}' is a folder; link to an article's .md file"))
+            page.link_errors.append((href, f"'{href}' is a folder; link to an article's .md file"))
         return href
     elif target in site.by_source:
         article = site.by_source[target]
-        page.found.append(_Link(href, target, parts.fragment))
+        page.links.append(Link(href, target, parts.fragment))
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         return f"{site.config.base_path}{article.path}{fragment}"
     elif target in site.unparsed:
         pass  # its own errors are reported; a second message here would only add noise
     elif target in site.drafts:
-        page.errors.append((href, f"'{href}' is a draft; build with --drafts or remove the link"))
+        page.link_errors.append((href, f"'{href}' is a draft; build with --drafts or remove "
+                                 "the link"))
     else:
         known = [posixpath.relpath(s, posixpath.dirname(source)) for s in site.by_source]
-        page.errors.append((href, f"'{parts.path}' does not exist"
+        page.link_errors.append((href, f"'{parts.path}' does not exist"
                             f"{did_you_mean(parts.path, known)}"))
     return href
 
@@ -178,6 +174,10 @@ def _flatten(tokens: list[dict]) -> list[Heading]:
         headings.append(Heading(token["level"], token["id"], token["name"]))
         headings += _flatten(token.get("children", []))
     return headings
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"[^\W\d_][\w'\u2019-]*", text))
 
 
 _H1 = re.compile(r"^# \S", re.MULTILINE)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .frontmatter import Document
+from .glossary import Glossary
 from .schema import FrontMatter
 
 # Output paths of the site's own pages, which no article, site page or alias may take;
@@ -85,6 +86,7 @@ class Site:
     unparsed: set[str]  # content paths whose front matter had errors (already reported)
     panels: dict[str, list[Panel]]  # content path -> the page's panels
     linked: dict[Article, frozenset[Article]]  # the symmetric links made by front matter terms
+    glossary: Glossary = field(default_factory=Glossary)
     links_checked: int = 0
 
     def section(self, kind: str) -> list[Article]:
@@ -100,8 +102,8 @@ def page_path(kind: str, slug: str) -> str:
     return f"{KINDS[kind].url_prefix}{slug}/"
 
 
-def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
-               unparsed: set[str], problems: Problems) -> Site:
+def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glossary,
+               drafts: bool, unparsed: set[str], problems: Problems) -> Site:
     """Give each article its URL and work out the cross-links between articles."""
     documents = list(documents)
     term_kinds = {t.kind for t in config.taxonomies}
@@ -119,7 +121,7 @@ def build_site(config: SiteConfig, documents: Iterable[Document], drafts: bool,
     panels = {a.doc.rel: _panels(a, edges, term_sets) for a in articles}
     linked = {a: frozenset(edges.get(a, ())) for a in articles}
     return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
-                panels, linked)
+                panels, linked, glossary)
 
 
 def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:

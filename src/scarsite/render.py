@@ -19,10 +19,12 @@ import jinja2
 
 from .config import LISTED_KINDS
 from .errors import Problems
+from .glossary import GLOSSARY_FILE
 from .markup import Body
 from .model import Article, Site
 from .schema import EVIDENCE_LEVELS
 from .static import StaticFiles
+from .structured import glossary_data, structured_data
 
 TEMPLATES_DIR = "templates"
 FEED_SIZE = 20
@@ -47,7 +49,7 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
                 for k in LISTED_KINDS]
     common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS,
-              "linked": site.linked}
+              "linked": site.linked, "glossary": site.glossary}
     jobs: list[tuple[str, str, dict[str, Any]]] = [
         ("index.html", "home.html", {"page_path": ""}),
         ("404.html", "404.html", {"page_path": "404.html"}),
@@ -79,6 +81,9 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
                 ("search/index.html", "search.html", {"page_path": "search/"}),
                 ("glossary/index.html", "glossary.html", {"page_path": "glossary/"})]
     jobs += [job for job in optional if _has_template(env, job[1])]
+    if len(site.glossary) and not _has_template(env, "glossary.html"):
+        problems.error(GLOSSARY_FILE, 0, "glossary", "articles link to /glossary/, but there is "
+                       f"no {TEMPLATES_DIR}/glossary.html to make it")
     outputs: dict[str, bytes] = {}
     for output, template, context in jobs:
         text = _render(env, template, {**common, **context}, problems)
@@ -115,10 +120,15 @@ def _environment(folder: Path, site: Site, static: StaticFiles) -> jinja2.Enviro
             raise LookupError(f"site_page('{slug}'): no page content/pages/{slug}.md")
         return pages[slug]
 
-    env.globals.update(url=url, asset=asset, changed=_changed, site_page=site_page)
+    def absolute(target: Article | str) -> str:
+        return origin + url(target)
+
+    env.globals.update(url=url, asset=asset, changed=_changed, site_page=site_page,
+                       structured_data=lambda page: structured_data(page, site, absolute),
+                       glossary_data=lambda: glossary_data(site.glossary, site, absolute))
     env.filters.update(
         url=url,
-        absolute=lambda target: origin + url(target),
+        absolute=absolute,
         long_date=lambda day: f"{day.day} {_MONTHS[day.month - 1]} {day.year}",
     )
     return env
