@@ -1,4 +1,4 @@
-"""The build pipeline: settings, load, parse, model, Markdown, static, render, write.
+"""The build pipeline: settings, load, parse, model, Markdown, (editorial,) static, render, write.
 
 `build()` runs the stages in order, collecting every problem they report.
 Output is written only when no stage found an error (or, with `strict`, a
@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from .config import KINDS, SiteConfig, load_config
+from .editorial import EditorialReport, editorial_report
 from .errors import Problems, SiteError
 from .frontmatter import parse_document
 from .glossary import load_glossary
@@ -36,6 +38,8 @@ class BuildOptions:
     strict: bool = False
     write: bool = True  # False for `scarsite check`
     search: bool = True  # index the written site for search (Pagefind)
+    editorial: bool = False  # measure plain language and review dates (`scarsite check`)
+    today: date | None = None  # the date review deadlines are checked against
 
     @property
     def output_dir(self) -> Path:
@@ -50,6 +54,7 @@ class BuildReport:
     problems: Problems = field(default_factory=Problems)
     config: SiteConfig | None = None
     site: Site | None = None
+    editorial: EditorialReport | None = None
     files_written: int = 0
     pages_indexed: int = 0
     timings: list[tuple[str, float]] = field(default_factory=list)
@@ -95,6 +100,10 @@ def build(options: BuildOptions) -> BuildReport:
                                                unparsed, problems)
         with report.stage("markdown"):
             bodies = render_bodies(site, problems)
+        if options.editorial:
+            with report.stage("editorial"):
+                report.editorial = editorial_report(site, bodies, options.today or date.today(),
+                                                    problems)
         with report.stage("static"):
             static = collect_static(source)
         with report.stage("render"):

@@ -7,14 +7,17 @@ printed as `path:line: field: message`), 2 a mistake in the command line.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .config import SETTINGS_FILE
+from .editorial import EditorialReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,10 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.source.is_dir():
         parser.error(f"--source {args.source}: no such folder")
+    checking = args.command == "check"
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
-                           write=args.command == "build",
-                           search=not getattr(args, "no_search", False))
+                           write=not checking, search=not getattr(args, "no_search", False),
+                           editorial=checking, today=getattr(args, "today", None))
     try:
         report = build(options)
     except Exception as exc:
@@ -35,8 +39,24 @@ def main(argv: Sequence[str] | None = None) -> int:
               "This is a bug in scarsite, not in your site; run again with --debug and report it.",
               file=sys.stderr)
         return 1
+    if report.editorial is not None:
+        print(editorial_table(report.editorial))
+        if args.report is not None:
+            _write_json(args.report, report.editorial.as_json())
     _print_report(report)
     return 0 if report.ok else 1
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"report    {path}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,8 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
     build_cmd.add_argument("--no-search", action="store_true",
                            help="skip the search index (faster previews)")
-    commands.add_parser("check", parents=[common],
-                        help="check the site for mistakes without writing anything")
+    check_cmd = commands.add_parser("check", parents=[common], help="check the site for "
+                                    "mistakes and measure plain language; writes nothing")
+    check_cmd.add_argument("--report", type=Path, metavar="FILE.json",
+                           help="also write the editorial numbers as JSON")
+    check_cmd.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                           help="check review dates as if it were this day")
     return parser
 
 
@@ -98,6 +122,30 @@ def _summary(report: BuildReport, counts: str) -> str:
                      else "search    skipped (--no-search)")
     else:
         lines.append("output    none (check only)")
+    return "\n".join(lines)
+
+
+def editorial_table(report: EditorialReport) -> str:
+    """The editorial numbers as a table for the terminal, one article per row."""
+    header = ("article", "words", "grade", "long", "longest", "paras>3", "refs", "review in",
+              "not defined")
+    rows = [header]
+    for a in report.articles:
+        rows.append((a.path.removeprefix("content/").removesuffix(".md"), str(a.words),
+                     f"{a.grade:.1f}", f"{a.long_sentence_share:.0%}",
+                     str(a.longest_sentence_words), str(a.long_paragraphs), str(a.references),
+                     f"{a.days_to_review} d", ", ".join(a.undefined_terms) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) if i in (0, 8) else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+             for row in rows]
+    site = report.site
+    lines.append(f"site: {site['articles']} articles, {site['words']} words, median grade "
+                 f"{site['median_grade']}, highest {site['highest_grade']}, "
+                 f"{site['long_sentence_share']:.0%} of sentences over "
+                 f"{report.settings['long_sentence_words']} words, "
+                 f"{site['long_paragraphs']} paragraphs over 3 sentences, "
+                 f"{site['reviews_due_soon']} reviews due soon, {site['reviews_overdue']} overdue")
     return "\n".join(lines)
 
 

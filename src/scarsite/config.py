@@ -75,6 +75,11 @@ class SiteConfig:
     description: str = ""
     review_interval_months: int = 36
     taxonomies: tuple[Taxonomy, ...] = DEFAULT_TAXONOMIES
+    # Editorial checks (`scarsite check`): plain-language thresholds and review warnings.
+    grade_warning: float = 8.0  # Flesch-Kincaid grade above which an article is a warning
+    long_sentence_words: int = 20  # sentences longer than this count as long
+    review_warning_days: int = 60  # warn this many days before a review is due
+    min_references: int = 2
     from_defaults: bool = field(default=False, compare=False)
 
     @property
@@ -86,8 +91,10 @@ class SiteConfig:
         return next((t for t in self.taxonomies if t.name == name), None)
 
 
-_SETTING_TYPES = {"title": str, "base_url": str, "language": str, "description": str,
-                  "review_interval_months": int}
+_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "title": str, "base_url": str, "language": str, "description": str,
+    "review_interval_months": int, "grade_warning": (int, float), "long_sentence_words": int,
+    "review_warning_days": int, "min_references": int}
 _SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -121,8 +128,10 @@ def load_config(site: Path, problems: Problems) -> SiteConfig:
             values[key] = _taxonomies(value, lines, problems)
         elif key not in _SETTING_TYPES:
             problems.error(*where, f"unknown setting{did_you_mean(key, _SETTING_KEYS)}")
-        elif type(value) is not _SETTING_TYPES[key]:
-            expected = "a whole number" if _SETTING_TYPES[key] is int else "a string"
+        elif type(value) not in (_SETTING_TYPES[key] if isinstance(_SETTING_TYPES[key], tuple)
+                                 else (_SETTING_TYPES[key],)):
+            expected = {int: "a whole number", str: "a string"}.get(_SETTING_TYPES[key],
+                                                                    "a number")
             problems.error(*where, f"must be {expected}, not {value!r}")
         else:
             values[key] = value
@@ -138,6 +147,14 @@ def load_config(site: Path, problems: Problems) -> SiteConfig:
         problems.error(SETTINGS_FILE, lines.of("review_interval_months"),
                        "review_interval_months", f"must be between 1 and 120, not {months}")
         del values["review_interval_months"]
+    for key in ("long_sentence_words", "review_warning_days", "min_references",
+                "grade_warning"):
+        number = values.get(key)
+        if isinstance(number, int | float) and number < 0:
+            problems.error(SETTINGS_FILE, lines.of(key), key, f"must not be negative, not {number}")
+            del values[key]
+    if "grade_warning" in values:
+        values["grade_warning"] = float(values["grade_warning"])  # type: ignore[arg-type]
     return SiteConfig(**values)  # type: ignore[arg-type]
 
 
