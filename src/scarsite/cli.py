@@ -1,4 +1,4 @@
-"""The `scarsite` command: `build` and `check`.
+"""The `scarsite` command: `build`, `check` and `new`.
 
 Exit codes: 0 success, 1 problems in the site's content or settings (each
 printed as `path:line: field: message`), 2 a mistake in the command line.
@@ -18,6 +18,8 @@ from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .config import SETTINGS_FILE
 from .editorial import EditorialReport
+from .errors import SiteError
+from .scaffold import new_article
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.source.is_dir():
         parser.error(f"--source {args.source}: no such folder")
+    if args.command == "new":
+        return _new(args)
     checking = args.command == "check"
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
@@ -45,6 +49,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_json(args.report, report.editorial.as_json())
     _print_report(report)
     return 0 if report.ok else 1
+
+
+def _new(args: argparse.Namespace) -> int:
+    try:
+        path = new_article(args.source, args.kind, args.title, date.today())
+    except SiteError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
+    print(f"wrote {path}\nFill in every TODO; `scarsite check --strict` fails until you do.")
+    return 0
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -79,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
                                     "mistakes and measure plain language; writes nothing")
     check_cmd.add_argument("--report", type=Path, metavar="FILE.json",
                            help="also write the editorial numbers as JSON")
+    new_cmd = commands.add_parser("new", parents=[common], help="start a new article with "
+                                  "complete front matter")
+    new_cmd.add_argument("kind", help="scar-type, treatment, aftercare, guide or page")
+    new_cmd.add_argument("title", help='the title, in quotes: "Ice pick scars"')
     check_cmd.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
                            help="check review dates as if it were this day")
     return parser

@@ -69,7 +69,19 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
         return None
     lines, item_lines = _key_lines(node, yaml_first_line)
     meta = check_front_matter(data, source, config, lines, item_lines, problems)
+    _warn_placeholders(source, problems)
     return Document(source, meta, body, body_line, lines, item_lines)
+
+
+PLACEHOLDER = "TODO"
+
+
+def _warn_placeholders(source: Source, problems: Problems) -> None:
+    """`scarsite new` writes TODO placeholders; each left in is a warning (so --strict fails)."""
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        if PLACEHOLDER in line:
+            problems.warn(source.rel, number, "placeholder",
+                          f"'{line.strip()[:60]}' still needs writing")
 
 
 def _split(source: Source, problems: Problems) -> tuple[str, int, str, int] | None:
