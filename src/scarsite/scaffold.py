@@ -47,10 +47,11 @@ _CARD = '''
 def new_article(site: Path, kind: str, title: str, today: date) -> Path:
     """Write the new article's file and return its path; SiteError if it cannot."""
     if kind not in KINDS:
-        raise SiteError("scarsite new", 0, "kind", f"unknown kind{did_you_mean(kind, KINDS)}; use one of "
-                        f"{', '.join(KINDS)}")
+        raise SiteError("scarsite new", 0, "kind", f"unknown kind{did_you_mean(kind, KINDS)}; "
+                        f"use one of {', '.join(KINDS)}")
     if not title.strip():
-        raise SiteError("scarsite new", 0, "title", "give the article a title, e.g. \"Ice pick scars\"")
+        raise SiteError("scarsite new", 0, "title",
+                        'give the article a title, e.g. "Ice pick scars"')
     section = KINDS[kind].section if kind != "page" else PAGE_SECTION
     path = site / CONTENT_DIR / section / f"{slugify(title)}.md"
     rel = path.relative_to(site).as_posix()
