@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from scarsite.build import BuildOptions, BuildReport, build
 
-from .conftest import sections_of
+from .conftest import run_scarsite, sections_of
 
 ROOT = Path(__file__).parent.parent
 
@@ -59,3 +60,35 @@ def test_real_site_article_pages_show_review_and_disclaimer(
         assert ("Next review due" in html) == (article.kind != "page")
         assert "Medical disclaimer" in html
         assert article.meta.reviewer in html
+
+
+def test_real_site_meets_the_plain_language_targets(tmp_path: Path) -> None:
+    report_file = tmp_path / "report.json"
+    result = run_scarsite("check", "--strict", "--report", report_file, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(report_file.read_text())
+    site = numbers["site"]
+    assert site["median_grade"] <= 7 and site["highest_grade"] <= 9
+    assert site["long_sentence_share"] < 0.10
+    articles = [a for a in numbers["articles"] if a["kind"] != "page"]
+    assert len(articles) >= 36
+    assert all(a["references"] >= 2 for a in articles)
+    assert all(a["cards"] >= 1 for a in articles if a["kind"] in ("treatment", "aftercare"))
+    assert all(a["undefined_terms"] == [] for a in numbers["articles"])
+
+
+def test_real_site_has_every_planned_article_and_a_full_glossary(
+        built: tuple[BuildReport, Path]) -> None:
+    report, _ = built
+    assert report.site is not None
+    slugs = {a.kind: set() for a in report.site.articles}
+    for a in report.site.articles:
+        slugs[a.kind].add(a.slug)
+    assert {"ice-pick", "boxcar", "rolling", "hypertrophic", "keloid", "dark-marks",
+            "red-marks"} <= slugs["scar-type"]
+    assert len(slugs["treatment"]) >= 16 and "acupuncture" in slugs["treatment"]
+    assert len(slugs["aftercare"]) >= 6 and len(slugs["guide"]) >= 7
+    assert len(report.site.glossary) >= 30
+    acupuncture = next(a for a in report.site.articles if a.slug == "acupuncture")
+    assert acupuncture.meta.evidence == "insufficient"
+    assert all(a.meta.reviewer.endswith("awaiting clinical review") for a in report.site.articles)
