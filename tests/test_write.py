@@ -14,8 +14,8 @@ from scarsite.write import write_site
 def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
     output = tmp_path / "build"
     write_site({"index.html": b"old", "gone.html": b"x"}, StaticFiles(), output)
-    count = write_site({"index.html": b"new", "a/b/index.html": b"deep"}, StaticFiles(), output)
-    assert count == 2
+    result = write_site({"index.html": b"new", "a/b/index.html": b"deep"}, StaticFiles(), output)
+    assert (result.files, result.changed) == (2, 2)
     assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()) \
         == ["a/b/index.html", "index.html"]
     assert (output / "index.html").read_bytes() == b"new"
@@ -52,4 +52,18 @@ def test_write_refuses_a_file_in_place_of_the_output_folder(tmp_path: Path) -> N
     with pytest.raises(SiteError, match="exists and is not a folder"):
         write_site({"index.html": b"x"}, StaticFiles(), output)
     assert output.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    write_site({"same.html": b"same", "edited.html": b"before"}, StaticFiles(), output)
+    before = {name: (output / name).stat() for name in ("same.html", "edited.html")}
+    result = write_site({"same.html": b"same", "edited.html": b"after!"}, StaticFiles(), output)
+    assert (result.files, result.changed) == (2, 1)
+    same = (output / "same.html").stat()
+    assert (same.st_ino, same.st_mtime_ns) == (before["same.html"].st_ino,
+                                              before["same.html"].st_mtime_ns)
+    assert (output / "edited.html").stat().st_ino != before["edited.html"].st_ino
+    assert (output / "edited.html").read_bytes() == b"after!"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]

@@ -56,6 +56,7 @@ class BuildReport:
     site: Site | None = None
     editorial: EditorialReport | None = None
     files_written: int = 0
+    files_changed: int = 0
     pages_indexed: int = 0
     timings: list[tuple[str, float]] = field(default_factory=list)
     seconds: float = 0.0  # the whole build, wall clock
@@ -110,8 +111,9 @@ def build(options: BuildOptions) -> BuildReport:
             outputs = render_site(site, bodies, static, source, problems)
         if options.write and report.ok:
             with report.stage("write"):
-                report.files_written = write_site(outputs, static, options.output_dir,
-                                                  finish=_search_step(report))
+                written = write_site(outputs, static, options.output_dir,
+                                     finish=_search_step(report))
+                report.files_written, report.files_changed = written.files, written.changed
     except SiteError as exc:
         problems.add(exc.problem)
     report.seconds = time.perf_counter() - start

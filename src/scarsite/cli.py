@@ -135,7 +135,8 @@ def _summary(report: BuildReport, counts: str) -> str:
         f"time      {overall:.0f} ms: {times}",
     ]
     if report.options.write:
-        lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files)")
+        lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files, "
+                     f"{report.files_changed} changed)")
         lines.append(f"search    {report.pages_indexed} pages indexed" if report.options.search
                      else "search    skipped (--no-search)")
     else:

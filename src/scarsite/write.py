@@ -11,18 +11,27 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SiteError
 from .static import StaticFiles
 
 
-def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
-               finish: Callable[[Path], None] | None = None) -> int:
-    """Write every output file into `output`, replacing its old contents; return the file count.
+@dataclass(frozen=True)
+class WriteResult:
+    files: int  # files in the new site (search index aside)
+    changed: int  # of which new or different from the previous site
 
-    `finish`, if given, runs on the complete new folder before it is swapped in (the search
-    index is made there, so a published site always has an index that matches its pages).
+
+def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
+               finish: Callable[[Path], None] | None = None) -> WriteResult:
+    """Write every output file into `output`, replacing its old contents.
+
+    A file identical to the previous site's is hard-linked rather than written, so it keeps
+    its time stamp and deploy tools and file watchers see only real changes. `finish`, if
+    given, runs on the complete new folder before it is swapped in (the search index is made
+    there, so a published site always has an index that matches its pages).
     """
     output = output.absolute()
     parent = output.parent
@@ -32,16 +41,18 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=parent))
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"cannot write here: {exc.strerror}") from None
+    previous = output if output.is_dir() else None
+    changed = 0
     try:
         staging.chmod(0o755)
-        for rel, data in sorted(outputs.items()):
+        files = [(rel, data) for rel, data in sorted(outputs.items())]
+        files += [(rel, source.read_bytes()) for rel, source in sorted(static.files.items())]
+        for rel, data in files:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        for rel, source in sorted(static.files.items()):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            if not _keep_unchanged(previous, rel, data, target):
+                target.write_bytes(data)
+                changed += 1
         if finish is not None:
             finish(staging)
         _swap_in(staging, output)
@@ -50,7 +61,23 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
                         f"({exc.filename}); the previous output is unchanged") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded
-    return len(outputs) + len(static.files)
+    return WriteResult(len(outputs) + len(static.files), changed)
+
+
+def _keep_unchanged(previous: Path | None, rel: str, data: bytes, target: Path) -> bool:
+    """Link the previous site's copy of `rel` into the new site if it has the same bytes."""
+    if previous is None:
+        return False
+    old = previous / rel
+    try:
+        if old.is_symlink() or not old.is_file() or old.stat().st_size != len(data):
+            return False
+        if old.read_bytes() != data:
+            return False
+        os.link(old, target)
+    except OSError:
+        return False  # e.g. a file system without hard links: write it instead
+    return True
 
 
 def _swap_in(staging: Path, output: Path) -> None:
