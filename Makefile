@@ -27,9 +27,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest $(PYTEST_FLAGS)
 
-serve:
-	@echo "The live preview (scarsite serve) comes with its own issue. For now:"
-	@echo "  make build && $(BIN)/python -m http.server -d build"
+serve: $(VENV)/.installed
+	$(BIN)/scarsite serve $(SERVE_FLAGS)
 
 golden: $(VENV)/.installed-test
 	$(BIN)/pytest tests/test_golden.py --update-golden

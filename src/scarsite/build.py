@@ -20,7 +20,7 @@ from .errors import Problems, SiteError
 from .frontmatter import parse_document
 from .glossary import load_glossary
 from .load import CONTENT_DIR, load_sources
-from .markup import render_bodies
+from .markup import BodyCache, render_bodies
 from .model import Site, build_site
 from .render import TEMPLATES_DIR, render_site
 from .search import index_search
@@ -55,6 +55,7 @@ class BuildReport:
     config: SiteConfig | None = None
     site: Site | None = None
     editorial: EditorialReport | None = None
+    outputs: dict[str, bytes] = field(default_factory=dict, repr=False)
     files_written: int = 0
     files_changed: int = 0
     pages_indexed: int = 0
@@ -79,8 +80,11 @@ class BuildReport:
             self.timings.append((name, time.perf_counter() - start))
 
 
-def build(options: BuildOptions) -> BuildReport:
-    """Build the site at `options.source`; the report says what happened."""
+def build(options: BuildOptions, cache: BodyCache | None = None) -> BuildReport:
+    """Build the site at `options.source`; the report says what happened.
+
+    `cache` keeps converted Markdown between builds (the live preview passes one).
+    """
     report = BuildReport(options)
     problems = report.problems
     source = options.source
@@ -100,7 +104,7 @@ def build(options: BuildOptions) -> BuildReport:
             site = report.site = build_site(config, documents, glossary, options.drafts,
                                                unparsed, problems)
         with report.stage("markdown"):
-            bodies = render_bodies(site, problems)
+            bodies = render_bodies(site, problems, cache)
         if options.editorial:
             with report.stage("editorial"):
                 report.editorial = editorial_report(site, bodies, options.today or date.today(),
@@ -108,7 +112,7 @@ def build(options: BuildOptions) -> BuildReport:
         with report.stage("static"):
             static = collect_static(source)
         with report.stage("render"):
-            outputs = render_site(site, bodies, static, source, problems)
+            outputs = report.outputs = render_site(site, bodies, static, source, problems)
         if options.write and report.ok:
             with report.stage("write"):
                 written = write_site(outputs, static, options.output_dir,

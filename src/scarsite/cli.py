@@ -1,4 +1,4 @@
-"""The `scarsite` command: `build`, `check` and `new`.
+"""The `scarsite` command: `build`, `check`, `serve` and `new`.
 
 Exit codes: 0 success, 1 problems in the site's content or settings (each
 printed as `path:line: field: message`), 2 a mistake in the command line.
@@ -7,6 +7,7 @@ printed as `path:line: field: message`), 2 a mistake in the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
@@ -29,6 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--source {args.source}: no such folder")
     if args.command == "new":
         return _new(args)
+    if args.command == "serve":
+        from .serve import serve  # the preview server is only loaded when asked for
+        with contextlib.suppress(KeyboardInterrupt):
+            serve(args.source, args.host, args.port, args.drafts, args.open)
+        return 0
     checking = args.command == "check"
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
@@ -93,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
                                     "mistakes and measure plain language; writes nothing")
     check_cmd.add_argument("--report", type=Path, metavar="FILE.json",
                            help="also write the editorial numbers as JSON")
+    serve_cmd = commands.add_parser("serve", parents=[common], help="preview the site, "
+                                    "rebuilding and reloading the browser on every change")
+    serve_cmd.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
+    serve_cmd.add_argument("--open", action="store_true", help="open the preview in a browser")
     new_cmd = commands.add_parser("new", parents=[common], help="start a new article with "
                                   "complete front matter")
     new_cmd.add_argument("kind", help="scar-type, treatment, aftercare, guide or page")

@@ -9,6 +9,7 @@ the Markdown line they are on. Bodies never pass through Jinja.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
@@ -19,6 +20,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from . import __version__
 from .callouts import CalloutProcessor
 from .errors import Problems, did_you_mean
 from .glossary import GLOSSARY_FILE
@@ -49,29 +51,68 @@ class Body:
     words: int
 
 
-def render_bodies(site: Site, problems: Problems) -> dict[str, Body]:
+@dataclass
+class _Converted:
+    """One converted body and what it depends on, kept so an unchanged body is not redone."""
+
+    body: Body
+    links: list[Link]
+    glossary_uses: set[str]
+    targets: dict[str, str]  # content path of each linked article -> its URL path then
+
+
+class BodyCache:
+    """Converted bodies by (article, its Markdown, the settings and glossary they used).
+
+    An entry is reused only while every article it links to still has the same URL, and
+    only bodies that converted without a problem are kept, so reuse never hides a message.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], _Converted] = {}
+
+    def get(self, key: tuple[str, str], site: Site) -> _Converted | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        for target, path in entry.targets.items():
+            article = site.by_source.get(target)
+            if article is None or article.path != path:
+                return None
+        return entry
+
+    def put(self, key: tuple[str, str], entry: _Converted) -> None:
+        self._entries[key] = entry
+
+    def keep_only(self, keys: set[tuple[str, str]]) -> None:
+        self._entries = {k: v for k, v in self._entries.items() if k in keys}
+
+
+def render_bodies(site: Site, problems: Problems,
+                  cache: BodyCache | None = None) -> dict[str, Body]:
     """Render every article body, then check the anchors of links between them."""
     converter = markdown.Markdown(extensions=[*EXTENSIONS, _ScarsiteExtension()],
                                   extension_configs=EXTENSION_CONFIGS, output_format="html")
     bodies: dict[str, Body] = {}
     links: dict[str, list[Link]] = {}
     glossary_uses: set[str] = set()
+    context = _context_hash(site)
+    used_keys = set()
     for article in site.articles:
-        page = PageState(article, site, problems)
-        converter.reset()
-        converter.page = page  # type: ignore[attr-defined]
-        html = converter.convert(article.doc.body)
-        lines = _LineFinder(article)
-        for href, message in page.link_errors:
-            problems.error(article.doc.rel, lines.line_of(href), "link", message)
-        for link in page.links:
-            link.line = lines.line_of(link.href)
-        links[article.doc.rel] = page.links
-        glossary_uses |= page.glossary_uses
-        toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
-        bodies[article.doc.rel] = Body(html, toc, frozenset(page.anchors),
-                                       _word_count(article.doc.body))
-        _warn_h1(article, problems)
+        key = (article.doc.rel, hashlib.sha256(
+            (context + article.doc.body + str(article.doc.body_line)).encode()).hexdigest())
+        used_keys.add(key)
+        converted = cache.get(key, site) if cache is not None else None
+        if converted is None:
+            before = len(problems.items)
+            converted = _convert(converter, article, site, problems)
+            if cache is not None and len(problems.items) == before:
+                cache.put(key, converted)
+        bodies[article.doc.rel] = converted.body
+        links[article.doc.rel] = converted.links
+        glossary_uses |= converted.glossary_uses
+    if cache is not None:
+        cache.keep_only(used_keys)
     for source, found in links.items():
         for link in found:
             _check_anchor(source, link, bodies, problems)
@@ -81,6 +122,32 @@ def render_bodies(site: Site, problems: Problems) -> dict[str, Body]:
                           "article; use it or remove its definition")
     site.links_checked = sum(len(found) for found in links.values())
     return bodies
+
+
+def _convert(converter: markdown.Markdown, article: Article, site: Site,
+             problems: Problems) -> _Converted:
+    page = PageState(article, site, problems)
+    converter.reset()
+    converter.page = page  # type: ignore[attr-defined]
+    html = converter.convert(article.doc.body)
+    lines = _LineFinder(article)
+    for href, message in page.link_errors:
+        problems.error(article.doc.rel, lines.line_of(href), "link", message)
+    for link in page.links:
+        link.line = lines.line_of(link.href)
+    toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
+    _warn_h1(article, problems)
+    body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
+    targets = {link.target: site.by_source[link.target].path for link in page.links
+               if link.target}
+    return _Converted(body, page.links, page.glossary_uses, targets)
+
+
+def _context_hash(site: Site) -> str:
+    """What, besides its own text, every body's HTML depends on."""
+    glossary = [(e.term, e.definition, e.aliases) for e in site.glossary.entries]
+    return hashlib.sha256(repr((__version__, EXTENSIONS, EXTENSION_CONFIGS,
+                                site.config.base_path, glossary)).encode()).hexdigest()
 
 
 def _check_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:

@@ -1,0 +1,139 @@
+"""The live preview: rebuilds after edits equal a clean build; errors keep the last good pages."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from scarsite.build import BuildOptions, build
+from scarsite.serve import OVERLAY_ID, Preview
+
+from .conftest import article
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
+    clean = tmp_path / f"clean-{step}"
+    report = build(BuildOptions(source=site, output=clean, search=False))
+    assert report.ok, (step, [str(p) for p in report.problems.items])
+    assert _tree(preview.output) == _tree(clean), step
+
+
+def test_preview_after_a_sequence_of_edits_equals_a_clean_build(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_themed_site({
+        "content/glossary.yaml": '- term: dermis\n  definition: "A layer of skin."\n',
+        "content/scar-types/rolling.md": article("Rolling", "scar-type",
+                                                 "## Risks\n\nThe dermis.\n"),
+        "content/treatments/subcision.md": article(
+            "Subcision", "treatment", "See [rolling](../scar-types/rolling.md#risks).\n",
+            scar_types="[rolling]"),
+    })
+    preview = Preview(site, output=tmp_path / "preview")
+    edits: list[tuple[str, Callable[[], None]]] = [
+        ("start", lambda: (site / "content/guides").mkdir()),
+        ("add", lambda: (site / "content/guides/g.md").write_text(
+            article("Guide", "guide", "Read [subcision](../treatments/subcision.md).\n"))),
+        ("edit", lambda: (site / "content/treatments/subcision.md").write_text(
+            article("Subcision", "treatment", "Edited. [rolling](../scar-types/rolling.md).\n",
+                    scar_types="[rolling]"))),
+        ("change a term", lambda: (site / "content/treatments/peel.md").write_text(
+            article("Peel", "treatment", "Peels.\n", scar_types="[rolling]"))),
+        ("rename", lambda: (site / "content/guides/g.md").rename(site / "content/guides/h.md")),
+        ("edit the glossary", lambda: (site / "content/glossary.yaml").write_text(
+            '- term: dermis\n  definition: "The deep layer of skin."\n')),
+        ("delete", lambda: (site / "content/treatments/peel.md").unlink()),
+    ]
+    for step, edit in edits:
+        edit()
+        assert preview.rebuild().ok, step
+        _same_as_clean_build(site, preview, tmp_path, step)
+
+    # Break a link, then fix it: the error shows over the last good pages, then goes.
+    good = _tree(preview.output)
+    target = site / "content/treatments/subcision.md"
+    target.write_text(article("Subcision", "treatment", "See [x](../scar-types/rollin.md).\n"))
+    report = preview.rebuild()
+    assert not report.ok
+    page = (preview.output / "treatments/subcision/index.html").read_text()
+    assert f'<div id="{OVERLAY_ID}" role="alert"' in page
+    assert page.count(OVERLAY_ID) == 1
+    assert ("content/treatments/subcision.md:11: link: &#x27;../scar-types/rollin.md&#x27; does "
+            "not exist (did you mean &#x27;../scar-types/rolling.md&#x27;?)") in page
+    without = page.replace(page[page.index(f'<div id="{OVERLAY_ID}"'):
+                                page.index("</div>", page.index(OVERLAY_ID)) + 6], "")
+    assert without.encode() == good["treatments/subcision/index.html"]
+    target.write_text(article("Subcision", "treatment", "See [x](../scar-types/rolling.md).\n"))
+    assert preview.rebuild().ok
+    assert OVERLAY_ID not in (preview.output / "treatments/subcision/index.html").read_text()
+    _same_as_clean_build(site, preview, tmp_path, "fixed")
+
+
+def test_unchanged_bodies_are_not_converted_again(make_themed_site: Callable[..., Path],
+                                                  tmp_path: Path) -> None:
+    site = make_themed_site({f"content/guides/g{n}.md": article(f"G{n}", "guide", "Text.\n")
+                             for n in range(3)})
+    preview = Preview(site, output=tmp_path / "preview")
+    assert preview.rebuild().ok
+    entries = dict(preview.cache._entries)
+    (site / "content/guides/g1.md").write_text(article("G1", "guide", "New text.\n"))
+    assert preview.rebuild().ok
+    after = preview.cache._entries
+    kept = [key for key in after if key in entries and "guides" in key[0]]
+    assert sorted(k[0] for k in kept) == ["content/guides/g0.md", "content/guides/g2.md"]
+    assert all(after[key] is entries[key] for key in kept)  # reused, not redone
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_serve_previews_on_localhost_and_rebuilds_on_save(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
+                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    url = f"http://127.0.0.1:{port}/guides/g/"
+    try:
+        page = _poll(lambda: _get(url))
+        assert "First words." in page and "livereload" in page  # the reload script is injected
+        (site / "content/guides/g.md").write_text(article("G", "guide", "Second words.\n"))
+        assert "Second words." in _poll(lambda: _get(url), until=lambda p: "Second" in p)
+        assert not (site / "build").exists()  # the preview never touches the published site
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _poll(fetch: Callable[[], str], until: Callable[[str], bool] = bool,
+          seconds: float = 20) -> str:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            text = fetch()
+            if until(text):
+                return text
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError("the preview did not update in time")
+        time.sleep(0.2)
