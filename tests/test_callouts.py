@@ -83,3 +83,13 @@ def test_unknown_box_kind_is_an_error_with_its_line(make_site: Callable[..., Pat
         "use one of non-urgent, urgent, emergency, info, warning",
     ]
     assert not (site / "build").exists()
+
+
+def test_a_card_without_indented_content_is_a_warning(make_site: Callable[..., Path]) -> None:
+    body = "Text.\n\n!!! urgent\n- not indented\n"
+    site = make_site({"content/guides/g.md": article("G", "guide", body)})
+    result = run_scarsite("build", "--no-search", cwd=site)
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "content/guides/g.md:11: warning: callout: '!!! urgent' is empty; indent its content "
+        "by 4 spaces under it"]

@@ -73,7 +73,8 @@ def test_only_prose_is_measured(make_themed_site: Callable[..., Path]) -> None:
 
 LONG = ("This sentence has exactly twenty two words in it so that it counts as a long one for "
         "the report here now. Short one. Another short one. And a fourth.\n\n"
-        "Considerable complicated terminology. Ask about PRP and CO2.\n")
+        "Considerable complicated terminology. Ask about PRP and CO2.\n\n"
+        + "- Dermatologists consider complicated terminology unnecessary.\n" * 20)
 
 
 def test_numbers_warnings_and_the_json_report(make_themed_site: Callable[..., Path]) -> None:

@@ -138,3 +138,12 @@ def test_theme_without_a_glossary_page_is_an_error(make_site: Callable[..., Path
     assert result.returncode == 1
     assert ("content/glossary.yaml: glossary: articles link to /glossary/, but there is no "
             "templates/glossary.html to make it") in result.stderr.splitlines()
+
+
+def test_emergency_cards_get_no_glossary_links(make_themed_site) -> None:
+    body = "!!! emergency\n    - the dermis turns pale\n\nLater the dermis heals.\n"
+    site = _built(make_themed_site, _files(body))
+    page = _soup(site, "guides/g")
+    assert page.select_one(".callout-emergency a") is None
+    assert [a.get_text() for a in page.select("span.term > a")] == ["dermis"]
+    assert page.select_one("span.term").find_parent(class_="callout") is None

@@ -83,5 +83,8 @@ def _convert(box: etree.Element, heading_level: int, offset: int, page: PageStat
     label.tail = f" {text}" if text else None
     content = etree.Element("div", {"class": "callout-content"})
     content[:] = list(box)
+    if not len(content):
+        page.report_at(offset, "callout", f"'!!! {kind_name}' is empty; indent its content by "
+                       "4 spaces under it", warning=True)
     box[:] = [heading, content]
     box.text = None

@@ -34,7 +34,9 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019&-]*")
 _ABBREVIATION = re.compile(r"(?<![\w&])[A-Z][A-Z0-9&]*[A-Z0-9](?:s)?(?![\w&])")
 _ROMAN = re.compile(r"^[IVX]+$")
 # Abbreviations every reader knows, which need no glossary entry.
-EVERYDAY = {"UK", "US", "USA", "EU", "OK", "TV", "FAQ"}
+EVERYDAY = {"UK", "US", "USA", "EU", "OK", "TV", "FAQ", "TODO"}
+# Below this many words a grade says little (one short sentence can score anything).
+MIN_WORDS_FOR_GRADE = 100
 
 
 @dataclass
@@ -140,7 +142,8 @@ def measure(article: Article, body: Body, today: date, long_sentence_words: int,
 
 def _check(article: Article, stats: ArticleStats, config: Any, problems: Problems) -> None:
     rel, doc = article.doc.rel, article.doc
-    if article.kind != "page" and stats.grade > config.grade_warning:
+    if (article.kind != "page" and stats.words >= MIN_WORDS_FOR_GRADE
+            and stats.grade > config.grade_warning):
         problems.warn(rel, doc.body_line, "readability", f"grade {stats.grade} is above "
                       f"{config.grade_warning}; use shorter sentences and everyday words "
                       f"(longest sentence: {stats.longest_sentence_words} words)")

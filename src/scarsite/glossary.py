@@ -125,7 +125,7 @@ def _entry(item: object, node: yaml.Node, problems: Problems) -> GlossaryEntry |
             ok = False
     if isinstance(definition, str) and len(definition) > DEFINITION_LIMIT:
         problems.error(GLOSSARY_FILE, lines["definition"], "definition",
-                       f"is {len(definition)} characters; keep it under {DEFINITION_LIMIT}")
+                       f"is {len(definition)} characters; keep it to {DEFINITION_LIMIT} or fewer")
         ok = False
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip()
                                                 for a in aliases):

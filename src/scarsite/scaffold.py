@@ -19,7 +19,7 @@ _REFERENCES = '''references:
   - text: "TODO: a second reference; add doi: or pmid: lines when there is one"
 '''
 
-_TREATMENT_FIELDS = '''evidence: insufficient  # one of strong, moderate, limited, insufficient
+_TREATMENT_FIELDS = '''evidence: insufficient  # TODO: strong, moderate, limited or insufficient?
 scar_types: []  # slugs of the scar types it can help, e.g. [rolling, boxcar]
 facts:
   sessions: "TODO: how many sessions"

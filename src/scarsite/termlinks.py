@@ -24,6 +24,11 @@ _LEAVE_ALONE = {"a", "abbr", "dfn", "code", "pre", "kbd", "samp", "script", "sty
                 "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
+def _is_emergency_card(element: etree.Element) -> bool:
+    """Emergency cards hold only what to do now: no links, not even to the glossary."""
+    return "callout-emergency" in element.get("class", "").split()
+
+
 class TermLinker(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         self.page: PageState = self.md.page  # type: ignore[attr-defined]
@@ -39,7 +44,7 @@ class TermLinker(Treeprocessor):
         for child in list(element):
             if child.tag == "a" and child.get("href", "").startswith(SCHEME):
                 child = self._explicit(child)
-            elif child.tag not in _LEAVE_ALONE:
+            elif child.tag not in _LEAVE_ALONE and not _is_emergency_card(child):
                 self._walk(child)
             children.append(child)
             child.tail, found = self._split(child.tail)
