@@ -46,7 +46,7 @@ class CalloutProcessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         page = self.md.page  # type: ignore[attr-defined]
-        openers = [m.start() for m in _OPENER.finditer(page.article.doc.body)]
+        openers = [page.line_at(m.start()) for m in _OPENER.finditer(page.article.doc.body)]
         level = 1  # the page title is the h1
         found = 0
         boxes = []
@@ -57,16 +57,17 @@ class CalloutProcessor(Treeprocessor):
                 boxes.append((element, min(level + 1, 6),
                               openers[found] if found < len(openers) else 0))
                 found += 1
-        for box, heading_level, offset in boxes:
-            _convert(box, heading_level, offset, page)
+        for box, heading_level, line in boxes:
+            _convert(box, heading_level, line, page)
 
 
-def _convert(box: etree.Element, heading_level: int, offset: int, page: PageState) -> None:
-    kind_name = box.get("class", "").split()[1] if len(box.get("class", "").split()) > 1 else ""
+def _convert(box: etree.Element, heading_level: int, line: int, page: PageState) -> None:
+    classes = box.get("class", "").split()
+    kind_name = classes[1] if len(classes) > 1 else ""
     kind = CALLOUTS.get(kind_name)
     if kind is None:
-        page.report_at(offset, "callout", f"unknown box '!!! {kind_name}'"
-                       f"{did_you_mean(kind_name, CALLOUTS)}; use one of {', '.join(CALLOUTS)}")
+        page.report(line, "callout", f"unknown box '!!! {kind_name}'"
+                    f"{did_you_mean(kind_name, CALLOUTS)}; use one of {', '.join(CALLOUTS)}")
         return
     title = box.find("p[@class='admonition-title']")
     text = kind.action
@@ -84,7 +85,7 @@ def _convert(box: etree.Element, heading_level: int, offset: int, page: PageStat
     content = etree.Element("div", {"class": "callout-content"})
     content[:] = list(box)
     if not len(content):
-        page.report_at(offset, "callout", f"'!!! {kind_name}' is empty; indent its content by "
-                       "4 spaces under it", warning=True)
+        page.report(line, "callout", f"'!!! {kind_name}' is empty; indent its "
+                    "content by 4 spaces under it", warning=True)
     box[:] = [heading, content]
     box.text = None

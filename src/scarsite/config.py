@@ -91,10 +91,14 @@ class SiteConfig:
         return next((t for t in self.taxonomies if t.name == name), None)
 
 
-_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
-    "title": str, "base_url": str, "language": str, "description": str,
-    "review_interval_months": int, "grade_warning": (int, float), "long_sentence_words": int,
-    "review_warning_days": int, "min_references": int}
+# Each setting's accepted types, and how to name them in a message.
+_TEXT = ((str,), "a string")
+_WHOLE = ((int,), "a whole number")
+_NUMBER = ((int, float), "a number")
+_SETTING_TYPES = {"title": _TEXT, "base_url": _TEXT, "language": _TEXT, "description": _TEXT,
+                  "review_interval_months": _WHOLE, "grade_warning": _NUMBER,
+                  "long_sentence_words": _WHOLE, "review_warning_days": _WHOLE,
+                  "min_references": _WHOLE}
 _SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -128,11 +132,8 @@ def load_config(site: Path, problems: Problems) -> SiteConfig:
             values[key] = _taxonomies(value, lines, problems)
         elif key not in _SETTING_TYPES:
             problems.error(*where, f"unknown setting{did_you_mean(key, _SETTING_KEYS)}")
-        elif type(value) not in (_SETTING_TYPES[key] if isinstance(_SETTING_TYPES[key], tuple)
-                                 else (_SETTING_TYPES[key],)):
-            expected = {int: "a whole number", str: "a string"}.get(_SETTING_TYPES[key],
-                                                                    "a number")
-            problems.error(*where, f"must be {expected}, not {value!r}")
+        elif type(value) not in _SETTING_TYPES[key][0]:
+            problems.error(*where, f"must be {_SETTING_TYPES[key][1]}, not {value!r}")
         else:
             values[key] = value
 

@@ -20,6 +20,7 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
+from .config import SiteConfig
 from .errors import Problems
 from .glossary import Glossary
 from .markup import Body
@@ -140,7 +141,8 @@ def measure(article: Article, body: Body, today: date, long_sentence_words: int,
     )
 
 
-def _check(article: Article, stats: ArticleStats, config: Any, problems: Problems) -> None:
+def _check(article: Article, stats: ArticleStats, config: SiteConfig,
+           problems: Problems) -> None:
     rel, doc = article.doc.rel, article.doc
     if (article.kind != "page" and stats.words >= MIN_WORDS_FOR_GRADE
             and stats.grade > config.grade_warning):

@@ -130,11 +130,6 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
     converter.reset()
     converter.page = page  # type: ignore[attr-defined]
     html = converter.convert(article.doc.body)
-    lines = _LineFinder(article)
-    for href, message in page.link_errors:
-        problems.error(article.doc.rel, lines.line_of(href), "link", message)
-    for link in page.links:
-        link.line = lines.line_of(link.href)
     toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     _warn_h1(article, problems)
     body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
@@ -181,58 +176,43 @@ class _ScarsiteExtension(Extension):
         md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)
 
 
+def _link_error(page: PageState, href: str, message: str) -> None:
+    page.report(page.line_of_link(href), "link", message)
+
+
 def _rewrite(href: str, page: PageState) -> str:
     parts = urlsplit(href)
     if parts.scheme.lower() in _UNSAFE_SCHEMES:
-        page.link_errors.append((href, f"'{parts.scheme}:' links are not allowed"))
+        _link_error(page, href, f"'{parts.scheme}:' links are not allowed")
         return "#"
     if parts.scheme or parts.netloc or href.startswith("/"):
         return href  # external, or already a site URL
     source = page.article.doc.rel
     if not parts.path:
-        page.links.append(Link(href, "", parts.fragment))
+        page.links.append(Link(href, "", parts.fragment, page.line_of_link(href)))
         return href
     target = posixpath.normpath(posixpath.join(posixpath.dirname(source), parts.path))
     site = page.site
     if not target.startswith("content/"):
-        page.link_errors.append((href, f"'{href}' points outside the content folder"))
+        _link_error(page, href, f"'{href}' points outside the content folder")
     elif not target.endswith(".md"):
         if any(s.startswith(target + "/") for s in site.by_source):
-            page.link_errors.append((href, f"'{href}' is a folder; link to an article's .md file"))
+            _link_error(page, href, f"'{href}' is a folder; link to an article's .md file")
         return href
     elif target in site.by_source:
         article = site.by_source[target]
-        page.links.append(Link(href, target, parts.fragment))
+        page.links.append(Link(href, target, parts.fragment, page.line_of_link(href)))
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         return f"{site.config.base_path}{article.path}{fragment}"
     elif target in site.unparsed:
         pass  # its own errors are reported; a second message here would only add noise
     elif target in site.drafts:
-        page.link_errors.append((href, f"'{href}' is a draft; build with --drafts or remove "
-                                 "the link"))
+        _link_error(page, href, f"'{href}' is a draft; build with --drafts or remove the link")
     else:
         known = [posixpath.relpath(s, posixpath.dirname(source)) for s in site.by_source]
-        page.link_errors.append((href, f"'{parts.path}' does not exist"
-                            f"{did_you_mean(parts.path, known)}"))
+        _link_error(page, href, f"'{parts.path}' does not exist"
+                    f"{did_you_mean(parts.path, known)}")
     return href
-
-
-class _LineFinder:
-    """Finds the file line of each link, taking repeated links in order of appearance."""
-
-    def __init__(self, article: Article) -> None:
-        self.body = article.doc.body
-        self.first_line = article.doc.body_line
-        self.offsets: dict[str, int] = {}
-
-    def line_of(self, href: str) -> int:
-        # The href must end where the Markdown link does: 'a.md#risk' is not 'a.md#risks'.
-        pattern = re.compile(re.escape(href) + r"""(?=[\s)>"']|$)""")
-        match = pattern.search(self.body, self.offsets.get(href, 0)) or pattern.search(self.body)
-        if match is None:
-            return self.first_line
-        self.offsets[href] = match.end()
-        return self.first_line + self.body.count("\n", 0, match.start())
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:

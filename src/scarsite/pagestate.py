@@ -6,6 +6,7 @@ article being converted, and what the processors find in it, travel here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import Problems
@@ -19,7 +20,7 @@ class Link:
     href: str
     target: str  # content path of the linked article ('' for this page)
     anchor: str
-    line: int = 0
+    line: int  # file line of the link
 
 
 @dataclass
@@ -29,14 +30,28 @@ class PageState:
     problems: Problems
     links: list[Link] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # ids a link could target
-    link_errors: list[tuple[str, str]] = field(default_factory=list)  # (href, message)
     glossary_uses: set[str] = field(default_factory=set)  # anchors of the terms linked
+    _link_offsets: dict[str, int] = field(default_factory=dict)  # where each href was last found
 
-    def report_at(self, offset: int, field: str, message: str, warning: bool = False) -> None:
-        """Report a problem at a character offset of the Markdown body."""
+    def line_at(self, offset: int) -> int:
+        """The file line of a character offset in the Markdown body."""
         doc = self.article.doc
-        line = doc.body_line + doc.body.count("\n", 0, offset)
+        return doc.body_line + doc.body.count("\n", 0, offset)
+
+    def line_of_link(self, href: str) -> int:
+        """The file line of a link's target, taking repeated links in order of appearance."""
+        body = self.article.doc.body
+        # The href must end where the Markdown link does: 'a.md#risk' is not 'a.md#risks'.
+        pattern = re.compile(re.escape(href) + r"""(?=[\s)>"']|$)""")
+        match = pattern.search(body, self._link_offsets.get(href, 0)) or pattern.search(body)
+        if match is None:
+            return self.article.doc.body_line
+        self._link_offsets[href] = match.end()
+        return self.line_at(match.start())
+
+    def report(self, line: int, field: str, message: str, warning: bool = False) -> None:
+        rel = self.article.doc.rel
         if warning:
-            self.problems.warn(doc.rel, line, field, message)
+            self.problems.warn(rel, line, field, message)
         else:
-            self.problems.error(doc.rel, line, field, message)
+            self.problems.error(rel, line, field, message)

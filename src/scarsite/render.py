@@ -80,8 +80,9 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     optional = [("compare/index.html", "compare.html", {"page_path": "compare/"}),
                 ("search/index.html", "search.html", {"page_path": "search/"}),
                 ("glossary/index.html", "glossary.html", {"page_path": "glossary/"})]
-    jobs += [job for job in optional if _has_template(env, job[1])]
-    if len(site.glossary) and not _has_template(env, "glossary.html"):
+    offered = [job for job in optional if _has_template(env, job[1])]
+    jobs += offered
+    if len(site.glossary) and "glossary.html" not in [job[1] for job in offered]:
         problems.error(GLOSSARY_FILE, 0, "glossary", "articles link to /glossary/, but there is "
                        f"no {TEMPLATES_DIR}/glossary.html to make it")
     outputs: dict[str, bytes] = {}

@@ -19,7 +19,7 @@ from .config import SETTINGS_FILE
 from .load import CONTENT_DIR
 from .markup import BodyCache
 from .render import TEMPLATES_DIR
-from .static import STATIC_DIR, StaticFiles, collect_static
+from .static import STATIC_DIR, collect_static
 from .write import write_site
 
 PREVIEW_DIR = ".scarsite-cache/preview"
@@ -55,12 +55,7 @@ class Preview:
         overlay = _overlay(messages).encode("utf-8")
         pages = {rel: _with_overlay(data, overlay) if rel.endswith(".html") else data
                  for rel, data in (self.last_good or {"index.html": b"<body></body>"}).items()}
-        static = collect_static(self.source) if (self.source / STATIC_DIR).is_dir() \
-            else StaticFiles()
-        try:
-            write_site(pages, static, self.output)
-        except Exception:  # a broken static folder must not stop the preview
-            write_site(pages, StaticFiles(), self.output)
+        write_site(pages, collect_static(self.source), self.output)
 
     def watched(self) -> list[Path]:
         return [self.source / name for name in (CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR,

@@ -18,6 +18,7 @@ from .schema import Reference
 
 CONTEXT = "https://schema.org"
 DERMATOLOGY = "https://schema.org/Dermatology"
+ENTITY_TYPES = {"scar-type": "MedicalCondition", "treatment": "MedicalTherapy"}
 
 
 def structured_data(article: Article, site: Site,
@@ -78,9 +79,6 @@ def _about(article: Article, site: Site,
     if article.kind == "treatment":
         return _entity(article, absolute)
     return [_entity(a, absolute) for a in linked if a.kind in ENTITY_TYPES]
-
-
-ENTITY_TYPES = {"scar-type": "MedicalCondition", "treatment": "MedicalTherapy"}
 
 
 def _entity(article: Article, absolute: Callable[[Article | str], str]) -> dict[str, Any]:

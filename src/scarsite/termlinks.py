@@ -10,7 +10,6 @@ that is not in the glossary is a warning. Headings, links and code are left alon
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as etree
 
 from markdown.treeprocessors import Treeprocessor
@@ -34,7 +33,6 @@ class TermLinker(Treeprocessor):
         self.page: PageState = self.md.page  # type: ignore[attr-defined]
         self.glossary = self.page.site.glossary
         self.url = f"{self.page.site.config.base_path}glossary/"
-        self.offsets: dict[str, int] = {}
         self._walk(root)
 
     def _walk(self, element: etree.Element) -> None:
@@ -102,8 +100,8 @@ class TermLinker(Treeprocessor):
         tail, link.tail = link.tail, None
         if entry is None:
             suggestion = did_you_mean(name, self.glossary.by_anchor)
-            self.page.report_at(self._offset(href), "glossary", f"'{name}' is not defined in "
-                                f"content/glossary.yaml{suggestion}", warning=True)
+            self.page.report(self.page.line_of_link(href), "glossary", f"'{name}' is not "
+                             f"defined in content/glossary.yaml{suggestion}", warning=True)
             span = etree.Element("span")
             span.text, span[:] = link.text, list(link)
         elif entry.anchor in self.page.glossary_uses:  # defined earlier on the page already
@@ -113,11 +111,3 @@ class TermLinker(Treeprocessor):
             span = self._term(entry, link)
         span.tail = tail
         return span
-
-    def _offset(self, href: str) -> int:
-        body = self.page.article.doc.body
-        match = re.compile(re.escape(f"({href}") + r"[\s)]").search(body, self.offsets.get(href, 0))
-        if match is None:
-            return 0
-        self.offsets[href] = match.end()
-        return match.start()
