@@ -83,7 +83,8 @@ def test_failed_build_leaves_previous_output_untouched(make_site: Callable[..., 
     assert "content/scar-types/rolling.md:5: reviewed: 'last spring' is not a date" \
         in result.stderr
     assert _files(site / "build") == before
-    assert sorted(p.name for p in site.iterdir()) == ["build", "content", "static", "templates"]
+    assert sorted(p.name for p in site.iterdir()) == [".scarsite-cache", "build", "content",
+                                                      "static", "templates"]
 
 
 def test_two_builds_are_byte_identical(make_site: Callable[..., Path]) -> None:

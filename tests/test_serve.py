@@ -84,10 +84,10 @@ def test_unchanged_bodies_are_not_converted_again(make_themed_site: Callable[...
                              for n in range(3)})
     preview = Preview(site, output=tmp_path / "preview")
     assert preview.rebuild().ok
-    entries = dict(preview.cache._entries)
+    entries = dict(preview.cache.bodies.entries)
     (site / "content/guides/g1.md").write_text(article("G1", "guide", "New text.\n"))
     assert preview.rebuild().ok
-    after = preview.cache._entries
+    after = preview.cache.bodies.entries
     kept = [key for key in after if key in entries and "guides" in key[0]]
     assert sorted(k[0] for k in kept) == ["content/guides/g0.md", "content/guides/g2.md"]
     assert all(after[key] is entries[key] for key in kept)  # reused, not redone

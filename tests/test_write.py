@@ -10,6 +10,8 @@ from scarsite.errors import SiteError
 from scarsite.static import StaticFiles
 from scarsite.write import write_site
 
+SPARE = [".build.spare", ".build.spare-ready"]  # the spare copy kept for fast later builds
+
 
 def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
     output = tmp_path / "build"
@@ -19,7 +21,7 @@ def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
     assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()) \
         == ["a/b/index.html", "index.html"]
     assert (output / "index.html").read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
 
 
 def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
@@ -33,7 +35,9 @@ def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
     (half / "partial.html").write_text("half")
     write_site({"index.html": b"fresh"}, StaticFiles(), output)
     assert (output / "index.html").read_bytes() == b"fresh"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    # The recovered old site became the spare copy of the new one.
+    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+    assert _tree(tmp_path / ".build.spare") == {"index.html": b"fresh"}
 
 
 def test_write_failure_keeps_previous_output(tmp_path: Path) -> None:
@@ -66,4 +70,46 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
                                               before["same.html"].st_mtime_ns)
     assert (output / "edited.html").stat().st_ino != before["edited.html"].st_ino
     assert (output / "edited.html").read_bytes() == b"after!"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_later_builds_change_only_what_differs_and_swap_the_spare_in(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    sites = [
+        {"index.html": b"one", "a/index.html": b"a", "b/index.html": b"b"},
+        {"index.html": b"one", "a/index.html": b"a", "b/index.html": b"b"},
+        {"index.html": b"two", "a/index.html": b"a", "c/d/index.html": b"new"},  # edit, add, drop
+        {"index.html": b"two", "a/index.html": b"a", "c/d/index.html": b"new"},  # no change
+        {"index.html": b"two", "c": b"a file where a folder was"},
+    ]
+    changed = []
+    for files in sites:
+        inode = (output / "a/index.html").stat().st_ino if output.exists() else None
+        changed.append(write_site(files, StaticFiles(), output).changed)
+        assert _tree(output) == files
+        spare = tmp_path / ".build.spare"
+        if spare.exists() and (tmp_path / ".build.spare-ready").exists():
+            assert _tree(spare) == files  # the spare shares the published files' inodes
+            assert all((spare / rel).stat().st_ino == (output / rel).stat().st_ino
+                       for rel in files)
+        if inode is not None and "a/index.html" in files:
+            assert (output / "a/index.html").stat().st_ino == inode  # untouched
+    assert changed == [3, 0, 2, 0, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+
+
+def test_a_failed_write_on_the_fast_way_keeps_the_published_site(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+    for _ in range(2):
+        write_site({"index.html": b"published"}, StaticFiles(), output)
+    assert (tmp_path / ".build.spare-ready").exists()
+    with pytest.raises(SiteError, match="could not write the site"):
+        write_site({"a": b"file", "a/index.html": b"x"}, StaticFiles(), output)
+    assert _tree(output) == {"index.html": b"published"}
+    write_site({"index.html": b"again"}, StaticFiles(), output)
+    assert _tree(output) == {"index.html": b"again"}

@@ -1,10 +1,5 @@
 """scarsite: a static site generator for a patient-education website about acne scars."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("scarsite")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+__version__ = "0.1.0"  # the one place the version is set (pyproject.toml reads it from here)
 
 __all__ = ["__version__"]

@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .cache import BuildCache
 from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
 from .errors import Problems, SiteError
-from .frontmatter import parse_document
 from .glossary import load_glossary
 from .load import CONTENT_DIR, load_sources
-from .markup import BodyCache, render_bodies
-from .model import Site, build_site
-from .render import TEMPLATES_DIR, render_site
+from .markup import render_bodies
+from .model import Site
+from .parallel import default_jobs
+from .render import TEMPLATES_DIR, Rendered, render_site
 from .search import index_search
-from .static import STATIC_DIR, collect_static
+from .static import STATIC_DIR, StaticFiles, collect_static
 from .write import write_site
 
 OUTPUT_DIR = "build"
@@ -40,6 +41,8 @@ class BuildOptions:
     search: bool = True  # index the written site for search (Pagefind)
     editorial: bool = False  # measure plain language and review dates (`scarsite check`)
     today: date | None = None  # the date review deadlines are checked against
+    cache: bool = True  # reuse and update the build cache in <source>/.scarsite-cache
+    jobs: int = 0  # processes for Markdown and pages; 0 means one per core
 
     @property
     def output_dir(self) -> Path:
@@ -55,7 +58,8 @@ class BuildReport:
     config: SiteConfig | None = None
     site: Site | None = None
     editorial: EditorialReport | None = None
-    outputs: dict[str, bytes] = field(default_factory=dict, repr=False)
+    static: StaticFiles | None = None
+    rendered: Rendered = field(default_factory=Rendered, repr=False)
     files_written: int = 0
     files_changed: int = 0
     pages_indexed: int = 0
@@ -80,44 +84,56 @@ class BuildReport:
             self.timings.append((name, time.perf_counter() - start))
 
 
-def build(options: BuildOptions, cache: BodyCache | None = None) -> BuildReport:
+def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport:
     """Build the site at `options.source`; the report says what happened.
 
-    `cache` keeps converted Markdown between builds (the live preview passes one).
+    `cache` is what can be reused from earlier builds; by default the one kept in the
+    site folder (a throwaway one with `options.cache` off).
     """
     report = BuildReport(options)
     problems = report.problems
     source = options.source
+    jobs = options.jobs or default_jobs()
     start = time.perf_counter()
     try:
         _check_output_folder(options)
         with report.stage("settings"):
             config = report.config = load_config(source, problems)
+            if cache is None:
+                cache = BuildCache.open(source) if options.cache else BuildCache()
         with report.stage("load"):
             sources = load_sources(source, problems)
         with report.stage("parse"):
-            parsed = {s.rel: parse_document(s, config, problems) for s in sources}
+            parsed = {s.rel: cache.parse(s, config, problems) for s in sources}
+            cache.forget_missing(set(parsed))
             glossary = load_glossary(source, problems)
         with report.stage("model"):
             documents = [d for d in parsed.values() if d is not None]
             unparsed = {rel for rel, d in parsed.items() if d is None}
-            site = report.site = build_site(config, documents, glossary, options.drafts,
-                                               unparsed, problems)
+            site = report.site = cache.model(config, documents, glossary, options.drafts,
+                                             unparsed, problems)
         with report.stage("markdown"):
-            bodies = render_bodies(site, problems, cache)
+            bodies = render_bodies(site, problems, cache.bodies, jobs)
         if options.editorial:
             with report.stage("editorial"):
                 report.editorial = editorial_report(site, bodies, options.today or date.today(),
                                                     problems)
         with report.stage("static"):
-            static = collect_static(source)
+            static = report.static = collect_static(source)
         with report.stage("render"):
-            outputs = report.outputs = render_site(site, bodies, static, source, problems)
+            output = options.output_dir
+            rendered = report.rendered = render_site(
+                site, bodies, static, source, problems, cache.page_records(output),
+                cache.can_keep(output), jobs, cache.identity)
         if options.write and report.ok:
             with report.stage("write"):
-                written = write_site(outputs, static, options.output_dir,
-                                     finish=_search_step(report))
+                written = write_site(rendered.pages, static, output,
+                                     finish=_search_step(report), kept=rendered.kept)
                 report.files_written, report.files_changed = written.files, written.changed
+                cache.published(rendered, output)
+        if options.cache:
+            with report.stage("cache"):
+                cache.save()
     except SiteError as exc:
         problems.add(exc.problem)
     report.seconds = time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""The `scarsite` command: `build`, `check`, `serve` and `new`.
+"""The `scarsite` command: `build`, `check`, `serve`, `new` and `clean`.
 
 Exit codes: 0 success, 1 problems in the site's content or settings (each
 printed as `path:line: field: message`), 2 a mistake in the command line.
@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, BuildReport, build
+from .build import OUTPUT_DIR, BuildOptions, BuildReport, build
+from .cache import CACHE_DIR, clean
 from .config import SETTINGS_FILE
 from .editorial import EditorialReport
 from .errors import SiteError
@@ -30,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--source {args.source}: no such folder")
     if args.command == "new":
         return _new(args)
+    if args.command == "clean":
+        return _clean(args)
     if args.command == "serve":
         from .serve import serve  # the preview server is only loaded when asked for
         with contextlib.suppress(KeyboardInterrupt):
@@ -39,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
                            write=not checking, search=not getattr(args, "no_search", False),
-                           editorial=checking, today=getattr(args, "today", None))
+                           editorial=checking, today=getattr(args, "today", None),
+                           cache=not args.no_cache, jobs=args.jobs)
     try:
         report = build(options)
     except Exception as exc:
@@ -67,6 +71,26 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clean(args: argparse.Namespace) -> int:
+    output = args.output if args.output is not None else args.source / OUTPUT_DIR
+    removed = clean(args.source, output)
+    for folder in removed:
+        print(f"removed {folder}")
+    if not removed:
+        print("nothing to remove")
+    return 0
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return jobs
+
+
 def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"report    {path}")
@@ -89,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="the site folder (default: the current folder)")
     common.add_argument("--strict", action="store_true", help="treat warnings as errors")
     common.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    common.add_argument("--no-cache", action="store_true", help="neither use nor update the "
+                        f"build cache ({CACHE_DIR}/ in the site folder)")
+    common.add_argument("--jobs", type=_jobs, default=0, metavar="N", help="processes for "
+                        "Markdown and pages (default: one per core)")
     build_cmd = commands.add_parser("build", parents=[common], help="build the site")
     build_cmd.add_argument("--output", type=Path, metavar="DIR",
                            help="where to write the site (default: <source>/build)")
@@ -106,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
     serve_cmd.add_argument("--open", action="store_true", help="open the preview in a browser")
+    clean_cmd = commands.add_parser("clean", help=f"remove the build cache ({CACHE_DIR}/) "
+                                    "and the output folder")
+    clean_cmd.add_argument("--source", type=Path, default=Path("."), metavar="DIR",
+                           help="the site folder (default: the current folder)")
+    clean_cmd.add_argument("--output", type=Path, metavar="DIR",
+                           help="the output folder to remove (default: <source>/build)")
     new_cmd = commands.add_parser("new", parents=[common], help="start a new article with "
                                   "complete front matter")
     new_cmd.add_argument("kind", help="scar-type, treatment, aftercare, guide or page")

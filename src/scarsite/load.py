@@ -35,18 +35,17 @@ def load_sources(site: Path, problems: Problems) -> list[Source]:
                         "content/<section>/<name>.md")
     root = site.resolve()
     sources = []
-    for path in _markdown_files(content):
-        rel = path.relative_to(site).as_posix()
-        if path.is_dir():
+    for parts, entry in _markdown_entries(str(content), ()):
+        rel = "/".join((CONTENT_DIR, *parts))
+        if entry.is_dir(follow_symlinks=False):
             problems.error(rel, 0, "", "is a folder, not an article; rename it")
             continue
-        if not path.resolve().is_relative_to(root):
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             problems.error(rel, 0, "", "is a link to a file outside the site; copy the file in")
             continue
-        parts = path.relative_to(content).parts
         if len(parts) != 2 and not (len(parts) > 2 and parts[0] == PAGE_SECTION):
             problems.error(rel, 0, "", "articles go directly in a section folder: "
-                           f"content/<section>/{path.name}, where section is one of "
+                           f"content/<section>/{parts[-1]}, where section is one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
         section = parts[0]
@@ -55,20 +54,27 @@ def load_sources(site: Path, problems: Problems) -> list[Source]:
                            f"{did_you_mean(section, KIND_BY_SECTION)}; use one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
-        text = _read_text(path, rel, problems)
+        text = _read_text(Path(entry.path), rel, problems)
         if text is not None:
             sources.append(Source(rel, section, text))
     return sources
 
 
-def _markdown_files(content: Path) -> list[Path]:
-    """Every `*.md` entry under `content`, skipping hidden files and editor backups."""
+def _markdown_entries(folder: str, parts: tuple[str, ...]) -> list[tuple[tuple[str, ...],
+                                                                         os.DirEntry[str]]]:
+    """Every `*.md` entry under `folder` in path order, skipping hidden files and editor
+    backups, and not following links to folders."""
     found = []
-    for folder, dirs, files in os.walk(content, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        names = [*files, *(d for d in dirs if d.endswith(".md"))]
-        found += [Path(folder, n) for n in names if n.endswith(".md") and not n.startswith(".")]
-    return sorted(found)
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.name.endswith(".md"):
+            found.append(((*parts, entry.name), entry))
+        elif entry.is_dir(follow_symlinks=False):
+            found += _markdown_entries(entry.path, (*parts, entry.name))
+    return sorted(found, key=lambda item: "/".join(item[0]))
 
 
 def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
@@ -91,4 +97,4 @@ def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
         line = text.count("\n", 0, text.index("\x00")) + 1
         problems.error(rel, line, "", "contains a NUL character; is it a binary file?")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

@@ -14,6 +14,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import markdown
@@ -22,10 +23,11 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import __version__
 from .callouts import CalloutProcessor
-from .errors import Problems, did_you_mean
+from .errors import Problem, Problems, did_you_mean
 from .glossary import GLOSSARY_FILE
 from .model import Article, Site
 from .pagestate import Link, PageState
+from .parallel import parallel_map
 from .termlinks import TermLinker
 
 EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "def_list",
@@ -41,18 +43,31 @@ class Heading:
     title: str
 
 
-@dataclass(frozen=True)
 class Body:
-    """An article body rendered to HTML."""
+    """An article body rendered to HTML.
 
-    html: str
-    toc: tuple[Heading, ...]
-    anchors: frozenset[str]
-    words: int
+    A body read back from the build cache has its HTML in a file, read only if a page
+    that shows it has to be rendered again.
+    """
+
+    __slots__ = ("_file", "_html", "anchors", "digest", "toc", "words")
+
+    def __init__(self, html: str | None, toc: tuple[Heading, ...], anchors: frozenset[str],
+                 words: int, digest: str = "", file: Path | None = None) -> None:
+        self.toc, self.anchors, self.words = toc, anchors, words
+        self.digest = digest or hashlib.sha1((html or "").encode("utf-8")).hexdigest()
+        self._html, self._file = html, file
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            assert self._file is not None
+            self._html = self._file.read_text(encoding="utf-8")
+        return self._html
 
 
 @dataclass
-class _Converted:
+class Converted:
     """One converted body and what it depends on, kept so an unchanged body is not redone."""
 
     body: Body
@@ -62,17 +77,17 @@ class _Converted:
 
 
 class BodyCache:
-    """Converted bodies by (article, its Markdown, the settings and glossary they used).
+    """Converted bodies by (article, digest of its Markdown, the settings and glossary used).
 
     An entry is reused only while every article it links to still has the same URL, and
     only bodies that converted without a problem are kept, so reuse never hides a message.
     """
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], _Converted] = {}
+    def __init__(self, entries: dict[tuple[str, str], Converted] | None = None) -> None:
+        self.entries = entries or {}
 
-    def get(self, key: tuple[str, str], site: Site) -> _Converted | None:
-        entry = self._entries.get(key)
+    def get(self, key: tuple[str, str], site: Site) -> Converted | None:
+        entry = self.entries.get(key)
         if entry is None:
             return None
         for target, path in entry.targets.items():
@@ -81,51 +96,71 @@ class BodyCache:
                 return None
         return entry
 
-    def put(self, key: tuple[str, str], entry: _Converted) -> None:
-        self._entries[key] = entry
+    def put(self, key: tuple[str, str], entry: Converted) -> None:
+        self.entries[key] = entry
 
     def keep_only(self, keys: set[tuple[str, str]]) -> None:
-        self._entries = {k: v for k, v in self._entries.items() if k in keys}
+        self.entries = {k: v for k, v in self.entries.items() if k in keys}
 
 
-def render_bodies(site: Site, problems: Problems,
-                  cache: BodyCache | None = None) -> dict[str, Body]:
-    """Render every article body, then check the anchors of links between them."""
-    converter = markdown.Markdown(extensions=[*EXTENSIONS, _ScarsiteExtension()],
-                                  extension_configs=EXTENSION_CONFIGS, output_format="html")
-    bodies: dict[str, Body] = {}
-    links: dict[str, list[Link]] = {}
-    glossary_uses: set[str] = set()
+def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None,
+                  jobs: int = 1) -> dict[str, Body]:
+    """Render every article body, then check the anchors of links between them.
+
+    Bodies not in `cache` are converted over up to `jobs` processes.
+    """
     context = _context_hash(site)
-    used_keys = set()
+    keys = {a.rel: (a.rel, hashlib.sha256((context + a.doc.body + str(a.doc.body_line))
+                                          .encode()).hexdigest()) for a in site.articles}
+    converted: dict[str, Converted] = {}
+    todo = []
     for article in site.articles:
-        key = (article.doc.rel, hashlib.sha256(
-            (context + article.doc.body + str(article.doc.body_line)).encode()).hexdigest())
-        used_keys.add(key)
-        converted = cache.get(key, site) if cache is not None else None
-        if converted is None:
-            before = len(problems.items)
-            converted = _convert(converter, article, site, problems)
-            if cache is not None and len(problems.items) == before:
-                cache.put(key, converted)
-        bodies[article.doc.rel] = converted.body
-        links[article.doc.rel] = converted.links
-        glossary_uses |= converted.glossary_uses
+        entry = cache.get(keys[article.rel], site) if cache is not None else None
+        if entry is None:
+            todo.append(article)
+        else:
+            converted[article.rel] = entry
+    for article, (entry, found) in zip(todo, parallel_map(
+            lambda index: _convert_alone(todo[index], site), range(len(todo)), jobs),
+            strict=True):
+        for problem in found:
+            problems.add(problem)
+        converted[article.rel] = entry
+        if cache is not None and not found:
+            cache.put(keys[article.rel], entry)
     if cache is not None:
-        cache.keep_only(used_keys)
-    for source, found in links.items():
-        for link in found:
-            _check_anchor(source, link, bodies, problems)
+        cache.keep_only(set(keys.values()))
+    bodies = {a.rel: converted[a.rel].body for a in site.articles}
+    glossary_uses: set[str] = set()
+    for article in site.articles:
+        rel = article.rel
+        for link in converted[rel].links:
+            _check_anchor(rel, link, bodies, problems)
+        glossary_uses |= converted[rel].glossary_uses
     for entry in site.glossary.entries:
         if entry.anchor not in glossary_uses:
             problems.warn(GLOSSARY_FILE, entry.line, "term", f"'{entry.term}' is not used in any "
                           "article; use it or remove its definition")
-    site.links_checked = sum(len(found) for found in links.values())
+    site.links_checked = sum(len(c.links) for c in converted.values())
     return bodies
 
 
+_converter: markdown.Markdown | None = None  # one per process: it is slow to build
+
+
+def _convert_alone(article: Article, site: Site) -> tuple[Converted, list[Problem]]:
+    """Convert one body, with the problems found in it."""
+    global _converter
+    if _converter is None:
+        _converter = markdown.Markdown(extensions=[*EXTENSIONS, _ScarsiteExtension()],
+                                       extension_configs=EXTENSION_CONFIGS,
+                                       output_format="html")
+    problems = Problems()
+    return _convert(_converter, article, site, problems), problems.items
+
+
 def _convert(converter: markdown.Markdown, article: Article, site: Site,
-             problems: Problems) -> _Converted:
+             problems: Problems) -> Converted:
     page = PageState(article, site, problems)
     converter.reset()
     converter.page = page  # type: ignore[attr-defined]
@@ -135,7 +170,7 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
     body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
     targets = {link.target: site.by_source[link.target].path for link in page.links
                if link.target}
-    return _Converted(body, page.links, page.glossary_uses, targets)
+    return Converted(body, page.links, page.glossary_uses, targets)
 
 
 def _context_hash(site: Site) -> str:

@@ -9,7 +9,8 @@ both pages, once. Reports unknown terms, links to drafts and URL collisions.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .config import KIND_BY_SECTION, KINDS, SiteConfig
@@ -24,6 +25,7 @@ SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/"
               "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
 SITE_FOLDERS = ("static", "pagefind")
 RELATED_LIMIT = 4
+_KIND_ORDER = {name: index for index, name in enumerate(KINDS)}
 
 # Which panels each kind of page shows, in order: (kind of the linked articles, heading).
 PANELS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -38,13 +40,42 @@ PANELS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-@dataclass(frozen=True, eq=False)
 class Article:
-    """A published article and its place in the site."""
+    """A published article and its place in the site.
 
-    doc: Document
-    path: str  # output path of the page relative to the site root, e.g. 'treatments/subcision/'
-    is_term: bool  # a taxonomy term: other articles can name it in their front matter
+    While a page renders, reading an article's front matter or URL is noted (see
+    `reading`), so the page is rendered again only when something it showed changes.
+    """
+
+    __slots__ = ("_doc", "_kind", "_path", "_sort_key", "is_term")
+
+    def __init__(self, doc: Document, path: str, is_term: bool) -> None:
+        self._doc = doc
+        self._path = path  # output path relative to the site root, e.g. 'treatments/subcision/'
+        self.is_term = is_term  # a taxonomy term: other articles can name it in front matter
+        meta = doc.meta
+        self._kind = meta.kind
+        self._sort_key = (_KIND_ORDER[meta.kind], meta.weight, meta.title.lower(), meta.slug)
+
+    def __repr__(self) -> str:
+        return f"Article({self._doc.rel!r})"
+
+    @property
+    def doc(self) -> Document:
+        if _reads is not None:
+            _reads.add(("article", self._doc.rel))
+        return self._doc
+
+    @property
+    def path(self) -> str:
+        if _reads is not None:
+            _reads.add(("article", self._doc.rel))
+        return self._path
+
+    @property
+    def rel(self) -> str:
+        """The content path, which identifies the article (not noted as a read)."""
+        return self._doc.rel
 
     @property
     def meta(self) -> FrontMatter:
@@ -52,7 +83,9 @@ class Article:
 
     @property
     def kind(self) -> str:
-        return self.doc.meta.kind
+        if _reads is not None:
+            _reads.add(("article", self._doc.rel))
+        return self._kind
 
     @property
     def slug(self) -> str:
@@ -63,7 +96,56 @@ class Article:
         return self.doc.meta.title
 
     def sort_key(self) -> tuple[int, int, str, str]:
-        return (list(KINDS).index(self.kind), self.doc.meta.weight, self.title.lower(), self.slug)
+        if _reads is not None:
+            _reads.add(("article", self._doc.rel))
+        return self._sort_key
+
+    def replace_document(self, doc: Document) -> None:
+        """Take a new version of the file whose front matter is unchanged (the body changed)."""
+        self._doc = doc
+
+
+# The parts of the model read while rendering one page: ("article", content path),
+# ("links", content path) or ("section", kind). None when nobody is listening.
+_reads: set[tuple[str, str]] | None = None
+
+
+@contextmanager
+def reading() -> Iterator[set[tuple[str, str]]]:
+    """Note which articles, link sets and sections are read inside the block."""
+    global _reads
+    outer, _reads = _reads, set()
+    try:
+        yield _reads
+    finally:
+        _reads = outer
+
+
+def note_read(part: tuple[str, str]) -> None:
+    """Note a read of a part of the model that is not an article (a section's list)."""
+    if _reads is not None:
+        _reads.add(part)
+
+
+class Links(Mapping[Article, frozenset[Article]]):
+    """The symmetric links made by front matter terms; looking one up is noted as a read."""
+
+    def __init__(self, links: dict[Article, frozenset[Article]]) -> None:
+        self._links = links
+
+    def __getitem__(self, article: Article) -> frozenset[Article]:
+        if _reads is not None:
+            _reads.add(("links", article.rel))
+        return self._links.get(article, frozenset())
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self._links)
+
+    def untracked(self, article: Article) -> frozenset[Article]:
+        return self._links.get(article, frozenset())
+
+    def __len__(self) -> int:
+        return len(self._links)
 
 
 @dataclass(frozen=True)
@@ -85,9 +167,18 @@ class Site:
     drafts: set[str]  # content paths of drafts left out of this build
     unparsed: set[str]  # content paths whose front matter had errors (already reported)
     panels: dict[str, list[Panel]]  # content path -> the page's panels
-    linked: dict[Article, frozenset[Article]]  # the symmetric links made by front matter terms
+    linked: Links  # the symmetric links made by front matter terms
     glossary: Glossary = field(default_factory=Glossary)
     links_checked: int = 0
+    pages: dict[str, Article] = field(default_factory=dict)  # site pages by slug
+
+    def __post_init__(self) -> None:
+        self.pages = {a.slug: a for a in self.articles if a.kind == "page"}
+
+    def page(self, slug: str) -> Article | None:
+        """A site page (content/pages/<slug>.md), if the site has it."""
+        note_read(("page", slug))
+        return self.pages.get(slug)
 
     def section(self, kind: str) -> list[Article]:
         return [a for a in self.articles if a.kind == kind]
@@ -118,8 +209,14 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
                   for r in unparsed}
     edges = _term_edges(config, articles, draft_terms, unknown_ok, problems)
     term_sets = {a: _term_set(a, edges) for a in articles}
-    panels = {a.doc.rel: _panels(a, edges, term_sets) for a in articles}
-    linked = {a: frozenset(edges.get(a, ())) for a in articles}
+    holders: dict[Article, list[Article]] = defaultdict(list)  # term -> articles having it
+    for article, terms in term_sets.items():
+        for term in terms:
+            holders[term].append(article)
+    order = {a: index for index, a in enumerate(articles)}  # already in section order
+    panels = {a.doc.rel: _panels(a, edges, _ranked_related(a, term_sets, holders, order), order)
+              for a in articles}
+    linked = Links({a: frozenset(edges.get(a, ())) for a in articles})
     return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
                 panels, linked, glossary)
 
@@ -184,14 +281,13 @@ def _term_edges(config: SiteConfig, articles: list[Article], draft_terms: set[tu
     return edges
 
 
-def _panels(article: Article, edges: dict[Article, set[Article]],
-            term_sets: dict[Article, set[Article]]) -> list[Panel]:
+def _panels(article: Article, edges: dict[Article, set[Article]], ranked: list[Article],
+            order: dict[Article, int]) -> list[Panel]:
     linked = edges.get(article, set())
-    ranked = _ranked_related(article, edges, term_sets)
     shown: set[Article] = {article}
     panels = []
     for kind, title in PANELS.get(article.kind, ()):
-        members = sorted((a for a in linked if a.kind == kind), key=Article.sort_key)
+        members = sorted((a for a in linked if a.kind == kind), key=order.__getitem__)
         if kind == article.kind:
             members += [a for a in ranked if a.kind == kind and a not in linked]
         shown.update(members)
@@ -208,13 +304,13 @@ def _term_set(article: Article, edges: dict[Article, set[Article]]) -> set[Artic
     return terms | {article} if article.is_term else terms
 
 
-def _ranked_related(article: Article, edges: dict[Article, set[Article]],
-                    term_sets: dict[Article, set[Article]]) -> list[Article]:
+def _ranked_related(article: Article, term_sets: dict[Article, set[Article]],
+                    holders: dict[Article, list[Article]],
+                    order: dict[Article, int]) -> list[Article]:
     """Articles sharing terms with `article`, most shared first, then in section order."""
     shared: dict[Article, int] = defaultdict(int)
     for term in term_sets[article]:
-        # Everything whose term set holds `term` is the term itself or one of its neighbours.
-        for other in {term, *edges.get(term, ())}:
-            if other is not article and term in term_sets[other]:
+        for other in holders[term]:
+            if other is not article:
                 shared[other] += 1
-    return sorted(shared, key=lambda a: (-shared[a], a.sort_key()))
+    return sorted(shared, key=lambda a: (-shared[a], order[a]))

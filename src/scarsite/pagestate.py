@@ -6,11 +6,12 @@ article being converted, and what the processors find in it, travel here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .errors import Problems
 from .model import Article, Site
+
+_LINK_ENDS = frozenset(" \t\n)>\"'")
 
 
 @dataclass
@@ -41,13 +42,24 @@ class PageState:
     def line_of_link(self, href: str) -> int:
         """The file line of a link's target, taking repeated links in order of appearance."""
         body = self.article.doc.body
-        # The href must end where the Markdown link does: 'a.md#risk' is not 'a.md#risks'.
-        pattern = re.compile(re.escape(href) + r"""(?=[\s)>"']|$)""")
-        match = pattern.search(body, self._link_offsets.get(href, 0)) or pattern.search(body)
-        if match is None:
+        start = self._find_link(body, href, self._link_offsets.get(href, 0))
+        if start == -1:
+            start = self._find_link(body, href, 0)
+        if start == -1:
             return self.article.doc.body_line
-        self._link_offsets[href] = match.end()
-        return self.line_at(match.start())
+        self._link_offsets[href] = start + len(href)
+        return self.line_at(start)
+
+    @staticmethod
+    def _find_link(body: str, href: str, offset: int) -> int:
+        # The href must end where the Markdown link does: 'a.md#risk' is not 'a.md#risks'.
+        start = body.find(href, offset)
+        while start != -1:
+            end = start + len(href)
+            if end == len(body) or body[end] in _LINK_ENDS:
+                return start
+            start = body.find(href, start + 1)
+        return -1
 
     def report(self, line: int, field: str, message: str, warning: bool = False) -> None:
         rel = self.article.doc.rel

@@ -10,18 +10,21 @@ template's file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import jinja2
 
 from .config import LISTED_KINDS
-from .errors import Problems
+from .errors import Problem, Problems
 from .glossary import GLOSSARY_FILE
 from .markup import Body
-from .model import Article, Site
+from .model import Article, Panel, Site, note_read, reading
+from .parallel import parallel_map
 from .schema import EVIDENCE_LEVELS
 from .static import StaticFiles
 from .structured import glossary_data, structured_data
@@ -32,107 +35,277 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")
 
 
-@dataclass(frozen=True)
 class Section:
-    """A section index page and the articles it lists."""
+    """A section index page and the articles it lists (reading the list is noted)."""
 
-    kind: str
-    title: str
-    path: str
-    articles: tuple[Article, ...]
+    def __init__(self, kind: str, title: str, path: str, articles: tuple[Article, ...]) -> None:
+        self.kind, self.title, self.path = kind, title, path
+        self._articles = articles
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        note_read(("section", self.kind))
+        return self._articles
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """How a page was made: enough to tell, next build, whether it would come out the same."""
+
+    key: str  # digest of the templates asked for, the page's context and the site settings
+    reads: frozenset[tuple[str, str]]  # the parts of the site it read (see model.reading)
+
+
+@dataclass
+class Rendered:
+    """The render stage's result: new pages as bytes, and pages kept from the last build."""
+
+    pages: dict[str, bytes] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
+    records: dict[str, PageRecord] = field(default_factory=dict)  # every page of this build
+    digests: dict[tuple[str, str], str] = field(default_factory=dict)  # of every part read
+
+
+@dataclass(frozen=True)
+class _Job:
+    output: str
+    templates: tuple[str, ...]
+    context: dict[str, Any]
 
 
 def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: Path,
-                problems: Problems) -> dict[str, bytes]:
-    """Render all pages; template errors are reported and the page left out."""
-    env = _environment(root / TEMPLATES_DIR, site, static)
+                problems: Problems, previous: Rendered | None = None,
+                can_keep: Callable[[str], bool] = lambda output: False, jobs: int = 1,
+                salt: str = "") -> Rendered:
+    """Render the site's pages; template errors are reported and the page left out.
+
+    A page of the `previous` build is not rendered again when its key is the same (same
+    templates, context and settings), no part of the site it read has changed since, and
+    `can_keep` its old output. `salt` names what else the output depends on, such as the
+    version of scarsite.
+    """
+    theme = _Theme.for_site(root / TEMPLATES_DIR, site, static)
     sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
                 for k in LISTED_KINDS]
     common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS,
               "linked": site.linked, "glossary": site.glossary}
-    jobs: list[tuple[str, str, dict[str, Any]]] = [
-        ("index.html", "home.html", {"page_path": ""}),
-        ("404.html", "404.html", {"page_path": "404.html"}),
-    ]
-    jobs += [(f"{s.path}index.html", "section.html", {"page_path": s.path, "section": s})
+    work = _jobs(site, bodies, sections, theme.env)
+    if len(site.glossary) and "glossary/index.html" not in [job.output for job in work]:
+        problems.error(GLOSSARY_FILE, 0, "glossary", "articles link to /glossary/, but there is "
+                       f"no {TEMPLATES_DIR}/glossary.html to make it")
+    digests = _Digests(site, sections, theme.env)
+    previous = previous or Rendered()
+    changed = {part for part, digest in previous.digests.items() if digests.of(part) != digest}
+    salt = _digest(repr((salt, site.config, sorted(static.names.items()),
+                         [(e.term, e.definition, e.aliases) for e in site.glossary.entries])))
+    result = Rendered()
+    todo: list[tuple[_Job, str]] = []
+    for job in work:
+        key = _digest(f"{salt}{job.output}{job.templates}{_fingerprint(job.context)}")
+        record = previous.records.get(job.output)
+        if (record is not None and record.key == key and record.reads.isdisjoint(changed)
+                and can_keep(job.output)):
+            result.kept.add(job.output)
+            result.records[job.output] = record
+        else:
+            todo.append((job, key))
+
+    def render(index: int) -> tuple[bytes | None, set[tuple[str, str]], list[Problem]]:
+        job = todo[index][0]
+        found = Problems()
+        with reading() as reads:
+            text = _render(theme.env, list(job.templates), {**common, **job.context}, found)
+        return (None if text is None else text.encode("utf-8")), reads, found.items
+
+    parts = set(previous.digests)
+    for (job, key), (data, reads, found) in zip(
+            todo, parallel_map(render, range(len(todo)), jobs), strict=True):
+        for problem in found:
+            problems.add(problem)
+        if data is not None:
+            result.pages[job.output] = data
+            if not found:
+                result.records[job.output] = PageRecord(key, frozenset(reads))
+                parts |= reads
+    if len(parts) > 2 * len(previous.digests) + 100 or len(todo) > len(work) // 2:
+        parts = set().union(*(record.reads for record in result.records.values()))
+    result.digests = {part: digests.of(part) for part in parts}
+    return result
+
+
+def _jobs(site: Site, bodies: dict[str, Body], sections: list[Section],
+          env: jinja2.Environment) -> list[_Job]:
+    """Every page of the site: where it goes, its templates and its own context."""
+    work = [_Job("index.html", ("home.html",), {"page_path": ""}),
+            _Job("404.html", ("404.html",), {"page_path": "404.html"})]
+    work += [_Job(f"{s.path}index.html", ("section.html",), {"page_path": s.path, "section": s})
              for s in sections]
     for article in site.articles:
-        rel = article.doc.rel
+        rel = article.rel
         context = {"page_path": article.path, "page": article, "body": bodies[rel],
                    "panels": site.panels[rel],
                    "section": next((s for s in sections if s.kind == article.kind), None)}
-        jobs.append((f"{article.path}index.html", [f"{article.kind}.html", "article.html"],
-                     context))
+        work.append(_Job(f"{article.path}index.html", (f"{article.kind}.html", "article.html"),
+                         context))
         for alias in article.meta.aliases:
             output = alias if alias.endswith(".html") else f"{alias}/index.html"
-            jobs.append((output, "redirect.html", {"page_path": alias, "target": article}))
+            work.append(_Job(output, ("redirect.html",), {"page_path": alias, "target": article}))
     # The feed tells readers about reviewed medical content, not changes to site pages.
     articles_by_date = sorted((a for a in site.articles if a.kind != "page"),
                               key=lambda a: (-_changed(a).toordinal(), a.path))
-    jobs += [
-        ("sitemap.xml", "sitemap.xml", {"page_path": "sitemap.xml", "articles": site.articles,
-                                        "lastmod": _lastmod(site, sections)}),
-        ("feed.xml", "feed.xml", {"page_path": "feed.xml",
-                                  "articles": articles_by_date[:FEED_SIZE]}),
-        ("robots.txt", "robots.txt", {"page_path": "robots.txt"}),
+    work += [
+        _Job("sitemap.xml", ("sitemap.xml",), {"page_path": "sitemap.xml",
+                                               "articles": site.articles,
+                                               "lastmod": _lastmod(site, sections)}),
+        _Job("feed.xml", ("feed.xml",), {"page_path": "feed.xml",
+                                         "articles": articles_by_date[:FEED_SIZE]}),
+        _Job("robots.txt", ("robots.txt",), {"page_path": "robots.txt"}),
     ]
     # Pages the theme may offer; each is made only when the theme has its template.
-    optional = [("compare/index.html", "compare.html", {"page_path": "compare/"}),
-                ("search/index.html", "search.html", {"page_path": "search/"}),
-                ("glossary/index.html", "glossary.html", {"page_path": "glossary/"})]
-    offered = [job for job in optional if _has_template(env, job[1])]
-    jobs += offered
-    if len(site.glossary) and "glossary.html" not in [job[1] for job in offered]:
-        problems.error(GLOSSARY_FILE, 0, "glossary", "articles link to /glossary/, but there is "
-                       f"no {TEMPLATES_DIR}/glossary.html to make it")
-    outputs: dict[str, bytes] = {}
-    for output, template, context in jobs:
-        text = _render(env, template, {**common, **context}, problems)
-        if text is not None:
-            outputs[output] = text.encode("utf-8")
-    return outputs
+    optional = [_Job("compare/index.html", ("compare.html",), {"page_path": "compare/"}),
+                _Job("search/index.html", ("search.html",), {"page_path": "search/"}),
+                _Job("glossary/index.html", ("glossary.html",), {"page_path": "glossary/"})]
+    return work + [job for job in optional if _has_template(env, job.templates[0])]
 
 
-def _environment(folder: Path, site: Site, static: StaticFiles) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder),
-                                    jinja2.PackageLoader("scarsite", "templates")]),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )
-    base = site.config.base_path
-    origin = site.config.base_url.removesuffix(base)  # 'https://host', without the path
+class _Digests:
+    """The current digest of each part of the site a page can read, worked out once."""
 
-    def url(target: Article | str) -> str:
+    def __init__(self, site: Site, sections: list[Section], env: jinja2.Environment) -> None:
+        self._site, self._env = site, env
+        self._sections = {s.kind: s._articles for s in sections}
+        self._known: dict[tuple[str, str], str] = {}
+
+    def of(self, part: tuple[str, str]) -> str:
+        if part not in self._known:
+            self._known[part] = self._work_out(*part)
+        return self._known[part]
+
+    def _work_out(self, kind: str, name: str) -> str:
+        site = self._site
+        if kind == "article":
+            article = site.by_source.get(name)
+            if article is None:
+                return ""
+            doc = article._doc
+            front = doc.source.text[:len(doc.source.text) - len(doc.body)]
+            return _digest(f"{article._path}\0{front}")
+        if kind == "links":
+            article = site.by_source.get(name)
+            linked = site.linked.untracked(article) if article is not None else ()
+            return _digest(" ".join(sorted(a.rel for a in linked)))
+        if kind == "section":
+            return _digest(" ".join(a.rel for a in self._sections.get(name, ())))
+        if kind == "page":
+            page = site.pages.get(name)
+            return page.rel if page is not None else ""
+        if kind == "template":
+            try:
+                source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                return ""
+            return _digest(source)
+        return ""
+
+
+def _fingerprint(value: Any) -> str:
+    """What a page's own context says, by identity of the articles in it (what the page
+    reads of them is noted while it renders)."""
+    if isinstance(value, Article):
+        return f"A:{value.rel}"
+    if isinstance(value, Body):
+        return f"B:{value.digest}"
+    if isinstance(value, Panel):
+        return f"P:{value.kind}:{value.title}:{','.join(a.rel for a in value.articles)}"
+    if isinstance(value, Section):
+        return f"S:{value.kind}:{value.title}:{value.path}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_fingerprint(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_fingerprint(v) for v in value) + "]"
+    if value is None or isinstance(value, str | int | float | date):
+        return repr(value)
+    raise TypeError(f"no fingerprint for {type(value).__name__}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class _NotingEnvironment(jinja2.Environment):
+    """Notes each template a page loads (also those tried and not found)."""
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        note_read(("template", name))
+        return super()._load_template(name, globals)
+
+
+class _Theme:
+    """The Jinja environment of one templates folder, with the helpers templates call.
+
+    Kept between builds in one process (the live preview), so templates are compiled
+    once; Jinja reloads a template whose file changed. The helpers read the site of the
+    current build, because compiled templates hold on to the filter functions.
+    """
+
+    _themes: ClassVar[dict[Path, _Theme]] = {}
+
+    @classmethod
+    def for_site(cls, folder: Path, site: Site, static: StaticFiles) -> _Theme:
+        theme = cls._themes.get(folder.absolute())
+        if theme is None:
+            theme = cls._themes[folder.absolute()] = cls(folder)
+        theme.site, theme.static = site, static
+        return theme
+
+    def __init__(self, folder: Path) -> None:
+        self.site: Site
+        self.static: StaticFiles
+        self.env = _NotingEnvironment(
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder),
+                                        jinja2.PackageLoader("scarsite", "templates")]),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.env.globals.update(
+            url=self.url, asset=self.asset, changed=_changed, site_page=self.site_page,
+            has_page=self.has_page, structured_data=self.structured_data,
+            glossary_data=self.glossary_data)
+        self.env.filters.update(
+            url=self.url, absolute=self.absolute,
+            long_date=lambda day: f"{day.day} {_MONTHS[day.month - 1]} {day.year}")
+
+    def url(self, target: Article | str) -> str:
         """The site URL of an article or an output path."""
-        return base + (target.path if isinstance(target, Article) else target)
+        path = target.path if isinstance(target, Article) else target
+        return self.site.config.base_path + path
 
-    def asset(name: str) -> str:
-        if name not in static.names:
+    def absolute(self, target: Article | str) -> str:
+        config = self.site.config
+        return config.base_url.removesuffix(config.base_path) + self.url(target)
+
+    def asset(self, name: str) -> str:
+        if name not in self.static.names:
             raise LookupError(f"asset('{name}'): no file static/{name}")
-        return base + static.names[name]
+        return self.site.config.base_path + self.static.names[name]
 
-    pages = {a.slug: a for a in site.articles if a.kind == "page"}
-
-    def site_page(slug: str) -> Article:
+    def site_page(self, slug: str) -> Article:
         """A site page by its path, e.g. site_page('about/evidence')."""
-        if slug not in pages:
+        page = self.site.page(slug)
+        if page is None:
             raise LookupError(f"site_page('{slug}'): no page content/pages/{slug}.md")
-        return pages[slug]
+        return page
 
-    def absolute(target: Article | str) -> str:
-        return origin + url(target)
+    def has_page(self, slug: str) -> bool:
+        """Whether the site has a page at content/pages/<slug>.md (themes may link it if so)."""
+        return self.site.page(slug) is not None
 
-    env.globals.update(url=url, asset=asset, changed=_changed, site_page=site_page,
-                       structured_data=lambda page: structured_data(page, site, absolute),
-                       glossary_data=lambda: glossary_data(site.glossary, site, absolute))
-    env.filters.update(
-        url=url,
-        absolute=absolute,
-        long_date=lambda day: f"{day.day} {_MONTHS[day.month - 1]} {day.year}",
-    )
-    return env
+    def structured_data(self, page: Article) -> dict[str, Any]:
+        return structured_data(page, self.site, self.absolute)
+
+    def glossary_data(self) -> dict[str, Any]:
+        return glossary_data(self.site.glossary, self.site, self.absolute)
 
 
 def _render(env: jinja2.Environment, template: str | list[str], context: dict[str, Any],
@@ -152,12 +325,12 @@ def _render(env: jinja2.Environment, template: str | list[str], context: dict[st
 
 
 def _has_template(env: jinja2.Environment, name: str) -> bool:
+    """Whether the theme has the template (found, not compiled: rendering reports mistakes)."""
+    assert env.loader is not None
     try:
-        env.get_template(name)
+        env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
         return False
-    except jinja2.TemplateError:
-        return True  # it exists; rendering will report its mistake
     return True
 
 

@@ -1,30 +1,51 @@
 """Serve stage: `scarsite serve`, a live preview that rebuilds and reloads on every change.
 
 The preview builds into its own folder (drafts may be in it, so it never touches
-`build/`), without the search index so a reload is never held up. Converted
-Markdown is kept between rebuilds, so an edit redoes only the bodies that changed.
-A change that breaks the build keeps the last good pages, shown with the error
-messages in an overlay (and printed in the terminal) until the file is fixed.
+`build/`), without the search index so a reload is never held up. It keeps the
+site in memory between rebuilds: an edit converts only the bodies that changed
+and renders only the pages that read something that changed (see
+`render.PageRecord`), and only files whose bytes changed are written, each
+renamed into place so the server never sends half a page. A change that breaks
+the build keeps the last good pages, shown with the error messages in an overlay
+(and printed in the terminal) until the file is fixed.
 """
 
 from __future__ import annotations
 
 import html
 import sys
+import threading
+import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 from .build import BuildOptions, BuildReport, build
+from .cache import BuildCache
 from .config import SETTINGS_FILE
 from .load import CONTENT_DIR
-from .markup import BodyCache
-from .render import TEMPLATES_DIR
-from .static import STATIC_DIR, collect_static
-from .write import write_site
+from .render import TEMPLATES_DIR, Rendered
+from .static import STATIC_DIR
+from .write import write_in_place
 
 PREVIEW_DIR = ".scarsite-cache/preview"
-DEBOUNCE_SECONDS = 0.2
 OVERLAY_ID = "scarsite-errors"
+# Saves closer together than this are one change (an editor writing several files).
+QUIET_MILLISECONDS = 50
+
+
+class _PreviewCache(BuildCache):
+    """The build cache of a preview: pages are kept in memory, not found on disk."""
+
+    def __init__(self, pages: dict[str, bytes]) -> None:
+        super().__init__(folder=None)
+        self._pages = pages
+
+    def page_records(self, output: Path) -> Rendered:
+        return self.pages
+
+    def can_keep(self, output: Path) -> Callable[[str], bool]:
+        return self._pages.__contains__
 
 
 class Preview:
@@ -34,28 +55,52 @@ class Preview:
         self.source = source
         self.output = output if output is not None else source / PREVIEW_DIR
         self.drafts = drafts
-        self.cache = BodyCache()
-        self.last_good: dict[str, bytes] = {}
+        self.pages: dict[str, bytes] = {}  # the last good site's pages
+        self.cache = _PreviewCache(self.pages)
+        self.jobs = 0  # all cores for the first build; one once the server runs (see serve)
+        self._on_disk: set[str] = set()  # files in the preview folder
+        self._overlaid = False  # whether the files on disk carry the error overlay
         self.last_report: BuildReport | None = None
 
     def rebuild(self) -> BuildReport:
         options = BuildOptions(source=self.source, output=self.output, drafts=self.drafts,
-                               search=False)
+                               search=False, write=False, cache=False, jobs=self.jobs)
         report = build(options, self.cache)
         self.last_report = report
+        start = time.perf_counter()
         if report.ok:
-            self.last_good = report.outputs
+            self._publish(report)
         else:
             self._show_errors(report)
+        report.timings.append(("write", time.perf_counter() - start))
+        report.seconds += report.timings[-1][1]
         return report
+
+    def _publish(self, report: BuildReport) -> None:
+        rendered = report.rendered
+        pages = {rel: self.pages[rel] for rel in rendered.kept}
+        pages.update(rendered.pages)
+        changed = pages if self._overlaid else rendered.pages
+        assert report.static is not None
+        static = {rel: path.read_bytes() for rel, path in report.static.files.items()}
+        report.files_changed = write_in_place({**changed, **static}, self.output,
+                                              self._on_disk - pages.keys() - static.keys())
+        report.files_written = len(pages) + len(static)
+        self.pages.clear()
+        self.pages.update(pages)
+        self.cache.pages = Rendered(records=dict(rendered.records), digests=rendered.digests)
+        self._on_disk = pages.keys() | static.keys()
+        self._overlaid = False
 
     def _show_errors(self, report: BuildReport) -> None:
         """Publish the last good pages again, each with the build's errors on top."""
         messages = [str(p) for p in report.problems.sorted()]
         overlay = _overlay(messages).encode("utf-8")
         pages = {rel: _with_overlay(data, overlay) if rel.endswith(".html") else data
-                 for rel, data in (self.last_good or {"index.html": b"<body></body>"}).items()}
-        write_site(pages, collect_static(self.source), self.output)
+                 for rel, data in (self.pages or {"index.html": b"<body></body>"}).items()}
+        write_in_place(pages, self.output, set())
+        self._on_disk |= pages.keys()
+        self._overlaid = True
 
     def watched(self) -> list[Path]:
         return [self.source / name for name in (CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR,
@@ -82,7 +127,10 @@ def _with_overlay(page: bytes, overlay: bytes) -> bytes:
 def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
           open_browser: bool = False) -> None:  # pragma: no cover - runs until stopped
     """Build, serve and watch the site until interrupted."""
-    from livereload import Server  # imported here: only the preview needs it
+    # Imported here: only the preview needs them.
+    from livereload import Server
+    from livereload.handlers import LiveReloadHandler
+    from tornado import ioloop
 
     preview = Preview(source, drafts)
 
@@ -92,14 +140,43 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool 
             print(problem, file=sys.stderr)
         status = "rebuilt" if report.ok else "FAILED (showing the last good pages)"
         print(f"{status} in {report.seconds * 1000:.0f} ms", flush=True)
+        if LiveReloadHandler.watcher is not None:  # the server is running: reload browsers
+            LiveReloadHandler.reload_waiters("*")
 
     rebuild()
-    server = Server()
-    for path in preview.watched():
-        if path.exists():
-            server.watch(str(path), rebuild, delay=DEBOUNCE_SECONDS)
+    preview.jobs = 1  # no forking once the server's threads run
+    # livereload's own watcher polls every 0.8 s and holds reloads back for seconds;
+    # watchfiles is told of changes by the system, so a save shows in a fraction of that.
+    server = Server(watcher=_no_watching()())
+    loop = ioloop.IOLoop.current()
+    threading.Thread(target=_watch, args=(preview.watched(), loop, rebuild), daemon=True).start()
     url = f"http://{host}:{port}/"
     print(f"previewing {source.resolve()} at {url} (Ctrl+C stops)", flush=True)
     if open_browser:
         webbrowser.open(url)
     server.serve(root=str(preview.output), host=host, port=port, restart_delay=0)
+
+
+def _watch(paths: list[Path], loop: object,
+           rebuild: Callable[[], None]) -> None:  # pragma: no cover
+    """Run `rebuild` on the server's loop after each burst of changes to `paths`."""
+    import watchfiles
+
+    existing = [str(path) for path in paths if path.exists()]
+    for _ in watchfiles.watch(*existing, step=QUIET_MILLISECONDS, debounce=1600):
+        loop.add_callback(rebuild)  # type: ignore[attr-defined]
+
+
+def _no_watching() -> type:
+    from livereload.watcher import Watcher
+
+    class NoWatching(Watcher):
+        """Changes come from `_watch`; livereload must not poll for them itself."""
+
+        def start(self, callback: Callable[[], None]) -> bool:
+            return True
+
+        def examine(self) -> tuple[None, None]:
+            return None, None
+
+    return NoWatching

@@ -1,16 +1,27 @@
 """Write stage: publish the rendered site into the output folder, all at once or not at all.
 
-Input: the rendered outputs and static files. The site is written into a new
-folder next to the output and swapped in only when every file is written, so a
-failed or interrupted build never leaves a half-written site where the old one was.
+Input: the rendered pages (and the names of pages kept unchanged from the last
+build) and the static files. The new site is made complete in a folder beside the
+output and then swapped in with one rename, so a failed or interrupted build never
+leaves a half-written site where the old one was.
+
+Making a whole folder tree for every build is slow (thousands of folders), so a
+second copy of the published site, the spare (`.<output>.spare`, its files hard
+links to the published ones), is kept beside it. A later build changes only the
+spare's files that differ, then exchanges the two folders in one atomic system
+call (Linux `renameat2`), then brings the new spare up to date. A marker file says
+when the spare matches the published site; without it the full way is taken.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,43 +36,247 @@ class WriteResult:
 
 
 def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
-               finish: Callable[[Path], None] | None = None) -> WriteResult:
+               finish: Callable[[Path], None] | None = None,
+               kept: Collection[str] = ()) -> WriteResult:
     """Write every output file into `output`, replacing its old contents.
 
-    A file identical to the previous site's is hard-linked rather than written, so it keeps
-    its time stamp and deploy tools and file watchers see only real changes. `finish`, if
-    given, runs on the complete new folder before it is swapped in (the search index is made
-    there, so a published site always has an index that matches its pages).
+    `kept` are pages known to be unchanged since the previous site (not rendered again).
+    They, and any file identical to the previous site's, are not written again, so they
+    keep their time stamps and deploy tools and file watchers see only real changes.
+    `finish`, if given, runs on the complete new folder before it is swapped in (the
+    search index is made there, so a published site always has an index that matches
+    its pages).
     """
     output = output.absolute()
-    parent = output.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        output.parent.mkdir(parents=True, exist_ok=True)
         _recover_leftovers(output)
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=parent))
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"cannot write here: {exc.strerror}") from None
+    files = dict(outputs)
+    files.update((rel, source.read_bytes()) for rel, source in static.files.items())
+    total = len(files) + len(kept)
+    try:
+        changed = None
+        if _spare_ready(output):
+            with contextlib.suppress(OSError):  # e.g. a file where a folder now goes
+                changed = _write_by_exchange(files, set(kept), output, finish)
+        if changed is None:
+            changed = _write_by_rename(files, kept, output, finish)
+    except OSError as exc:
+        raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
+                        f"({exc.filename}); the previous output is unchanged") from None
+    return WriteResult(total, changed)
+
+
+def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
+                       finish: Callable[[Path], None] | None) -> int:
+    """Make the spare the new site, changing only what differs, and exchange it in."""
+    spare, marker = _spare(output)
+    present = _files_under(spare)
+    changed = {rel for rel, data in files.items() if not _holds(spare / rel, data)}
+    gone = present - files.keys() - kept
+    if not changed and not gone and finish is None:
+        return 0  # the published site is already this site
+    marker.unlink()
+    for rel in sorted(changed):
+        _replace(spare / rel, files[rel])
+    for rel in gone:
+        (spare / rel).unlink()
+    if finish is not None:
+        shutil.rmtree(spare / "pagefind", ignore_errors=True)
+        finish(spare)
+    _exchange(spare, output)
+    _update_spare(output, spare, marker)
+    return len(changed)
+
+
+def _write_by_rename(files: dict[str, bytes], kept: Collection[str], output: Path,
+                     finish: Callable[[Path], None] | None) -> int:
+    """Write the whole site into a new folder and rename it into place."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     previous = output if output.is_dir() else None
     changed = 0
     try:
         staging.chmod(0o755)
-        files = [(rel, data) for rel, data in sorted(outputs.items())]
-        files += [(rel, source.read_bytes()) for rel, source in sorted(static.files.items())]
-        for rel, data in files:
+        folders: set[Path] = set()
+        for rel in sorted(kept):
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(target.parent, folders)
+            _link_or_copy(output / rel, target)
+        for rel, data in sorted(files.items()):
+            target = staging / rel
+            _make_folder(target.parent, folders)
             if not _keep_unchanged(previous, rel, data, target):
                 target.write_bytes(data)
                 changed += 1
         if finish is not None:
             finish(staging)
-        _swap_in(staging, output)
-    except OSError as exc:
-        raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
-                        f"({exc.filename}); the previous output is unchanged") from None
+        old = _swap_in(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded
-    return WriteResult(len(outputs) + len(static.files), changed)
+    with contextlib.suppress(OSError):  # published; the next build takes the full way again
+        _keep_spare(output, old)
+    return changed
+
+
+def _keep_spare(output: Path, old: Path | None) -> None:
+    """Turn the replaced site into the spare (a first build makes none: nothing to reuse)."""
+    spare, marker = _spare(output)
+    if old is None and not spare.is_dir():
+        return
+    marker.unlink(missing_ok=True)
+    if old is not None:
+        shutil.rmtree(spare, ignore_errors=True)
+        old.rename(spare)
+    if _can_exchange(output.parent):
+        _update_spare(output, spare, marker)
+
+
+def _update_spare(output: Path, spare: Path, marker: Path) -> None:
+    """Bring the spare up to date with the site just published (best effort: without the
+    marker, the next build simply takes the full way)."""
+    with contextlib.suppress(OSError):
+        try:
+            _mirror(output, spare)
+        except OSError:  # e.g. a folder where a file now goes: start the spare afresh
+            shutil.rmtree(spare, ignore_errors=True)
+            _mirror(output, spare)
+        marker.touch()
+
+
+def _spare(output: Path) -> tuple[Path, Path]:
+    return (output.with_name(f".{output.name}.spare"),
+            output.with_name(f".{output.name}.spare-ready"))
+
+
+def _spare_ready(output: Path) -> bool:
+    spare, marker = _spare(output)
+    return output.is_dir() and spare.is_dir() and marker.exists()
+
+
+def _files_under(folder: Path) -> set[str]:
+    found = set()
+    for root, _, names in os.walk(folder):
+        base = os.path.relpath(root, folder)
+        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
+        found.update(prefix + name for name in names)
+    return found
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `path` beside itself and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _mirror(source: Path, copy: Path) -> None:
+    """Make `copy` hold exactly `source`'s files, as hard links to them."""
+    wanted = _files_under(source)
+    for rel in sorted(wanted):
+        old, new = source / rel, copy / rel
+        try:
+            if os.stat(old).st_ino == os.stat(new).st_ino:
+                continue
+        except OSError:
+            new.parent.mkdir(parents=True, exist_ok=True)
+        temporary = new.with_name(f".{new.name}.tmp")
+        temporary.unlink(missing_ok=True)
+        _link_or_copy(old, temporary)
+        os.replace(temporary, new)
+    for rel in _files_under(copy) - wanted:
+        (copy / rel).unlink()
+    for root, folders, names in os.walk(copy, topdown=False):
+        if not folders and not names and root != str(copy):
+            os.rmdir(root)  # empty after the removals
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2() -> Callable[..., int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        function = ctypes.CDLL(name, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    return function
+
+
+def _exchange(first: Path, second: Path) -> None:
+    """Swap two folders in one step: readers see one site or the other, never neither."""
+    function = _renameat2()
+    if function is None or function(_AT_FDCWD, os.fsencode(first), _AT_FDCWD,
+                                    os.fsencode(second), _RENAME_EXCHANGE) != 0:
+        error = ctypes.get_errno() if function is not None else 38
+        raise OSError(error, os.strerror(error), str(second))
+
+
+def _can_exchange(folder: Path) -> bool:
+    """Whether this system and file system can exchange two folders atomically."""
+    first = Path(tempfile.mkdtemp(prefix=".exchange-a-", dir=folder))
+    second = Path(tempfile.mkdtemp(prefix=".exchange-b-", dir=folder))
+    try:
+        _exchange(first, second)
+    except OSError:
+        return False
+    finally:
+        first.rmdir()
+        second.rmdir()
+    return True
+
+
+def write_in_place(files: dict[str, bytes], output: Path, remove: set[str]) -> int:
+    """Update `output` where it differs from `files`, and delete `remove`; the files changed.
+
+    For the live preview, which is served while it is written: each file is written
+    beside its place and renamed over it, so a reader never gets half a page.
+    """
+    changed = 0
+    folders: set[Path] = set()
+    try:
+        for rel, data in files.items():
+            target = output / rel
+            try:
+                if target.stat().st_size == len(data) and target.read_bytes() == data:
+                    continue
+            except OSError:
+                _make_folder(target.parent, folders)
+            temporary = target.with_name(f".{target.name}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+            changed += 1
+        for rel in remove - files.keys():
+            (output / rel).unlink(missing_ok=True)
+    except OSError as exc:
+        raise SiteError(str(output), 0, "output", f"could not write the preview: {exc.strerror} "
+                        f"({exc.filename})") from None
+    return changed
+
+
+def _make_folder(folder: Path, made: set[Path]) -> None:
+    if folder not in made:
+        folder.mkdir(parents=True, exist_ok=True)
+        made.add(folder)
+
+
+def _link_or_copy(old: Path, new: Path) -> None:
+    try:
+        os.link(old, new)
+    except OSError:
+        shutil.copyfile(old, new)  # e.g. a file system without hard links
 
 
 def _keep_unchanged(previous: Path | None, rel: str, data: bytes, target: Path) -> bool:
@@ -80,16 +295,17 @@ def _keep_unchanged(previous: Path | None, rel: str, data: bytes, target: Path) 
     return True
 
 
-def _swap_in(staging: Path, output: Path) -> None:
+def _swap_in(staging: Path, output: Path) -> Path | None:
+    """Rename `staging` to `output`; the replaced site's new name, if there was one."""
     if output.exists() and not output.is_dir():
         raise SiteError(str(output), 0, "output", "exists and is not a folder")
     if not output.exists():
         staging.rename(output)
-        return
+        return None
     old = output.with_name(f".{output.name}.old-{os.getpid()}")
     output.rename(old)
     staging.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
+    return old
 
 
 def _recover_leftovers(output: Path) -> None:
@@ -97,5 +313,6 @@ def _recover_leftovers(output: Path) -> None:
     olds = sorted(output.parent.glob(f".{output.name}.old-*"))
     if olds and not output.exists():
         olds.pop().rename(output)  # killed between the two renames: the old site is complete
-    for leftover in [*olds, *output.parent.glob(f".{output.name}.new-*")]:
+    for leftover in [*olds, *output.parent.glob(f".{output.name}.new-*"),
+                     *output.parent.glob(".exchange-[ab]-*")]:
         shutil.rmtree(leftover, ignore_errors=True)

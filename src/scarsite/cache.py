@@ -1,0 +1,235 @@
+"""The build cache: what a build may reuse from the last one.
+
+`scarsite build` keeps it in `.scarsite-cache/` at the site root (`--no-cache`
+leaves it alone, `scarsite clean` deletes it); the live preview keeps one in
+memory. It holds parsed front matter and converted bodies, keyed by digests of
+everything they depend on (the file's text, the settings, the glossary, the
+version and code of scarsite and its Markdown settings), and a record of how each
+page of the last published site was made (see `render.PageRecord`). A cache that
+cannot be read is ignored, so the worst a cache can cost is a full build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import __version__
+from .config import SiteConfig
+from .errors import Problem, Problems
+from .frontmatter import Document, parse_document
+from .glossary import Glossary
+from .load import Source
+from .markup import Body, BodyCache, Converted
+from .model import Site, build_site
+from .render import Rendered
+
+CACHE_DIR = ".scarsite-cache"
+_CACHE_FILE = "build.pickle"
+_HTML_DIR = "html"  # converted bodies, one file per digest, read only when needed
+
+
+def code_identity() -> str:
+    """A digest of scarsite's code and templates and the libraries that shape its output."""
+    package = Path(__file__).parent
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    for library in ("markdown", "jinja2", "markupsafe"):
+        with contextlib.suppress(PackageNotFoundError):
+            digest.update(f"{library} {version(library)}".encode())
+    digest.update(yaml.__version__.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A parsed document without its text, and the problems parsing it reported."""
+
+    document: Document | None
+    problems: tuple[Problem, ...]
+
+
+class BuildCache:
+    """What the next build can reuse; in memory only unless it has a `folder`."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self.identity = code_identity()
+        self.documents: dict[str, tuple[str, _Parsed]] = {}  # content path -> (digest, parsed)
+        self.bodies = BodyCache()
+        self.pages = Rendered()  # how the pages in `output` were made (records, no bytes)
+        self.output = ""  # the folder the page records describe
+        self._stats: dict[str, tuple[int, int]] = {}  # output path -> (size, mtime) written
+        self._model: tuple[str, Site, tuple[Problem, ...]] | None = None
+        self._dirty = False
+        self._settings: tuple[SiteConfig | None, str] = (None, "")
+
+    @classmethod
+    def open(cls, site: Path) -> BuildCache:
+        """The cache kept in the site folder, or an empty one if there is none (or it is
+        unreadable, or from another version of scarsite)."""
+        cache = cls(site / CACHE_DIR)
+        try:
+            with open(cache.folder / _CACHE_FILE, "rb") as file:  # type: ignore[operator]
+                state = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                TypeError, ValueError, IndexError):
+            return cache
+        if not isinstance(state, dict) or state.get("identity") != cache.identity:
+            return cache
+        cache.documents = state["documents"]
+        cache.pages, cache.output, cache._stats = state["pages"], state["output"], state["stats"]
+        html = cache.folder / _HTML_DIR  # type: ignore[operator]
+        cache.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
+                                  for key, (body, *rest) in state["bodies"].items()})
+        return cache
+
+    def save(self) -> None:
+        """Write the cache into its folder (atomically), if it has one and anything changed."""
+        if self.folder is None or not self._dirty:
+            return
+        html = self.folder / _HTML_DIR
+        html.mkdir(parents=True, exist_ok=True)
+        bodies = {}
+        for key, entry in self.bodies.entries.items():
+            body = entry.body
+            if body._file is None:
+                body._file = html / body.digest
+                if not body._file.exists():
+                    _write_atomically(body._file, body.html.encode("utf-8"))
+            bodies[key] = ((body.toc, body.anchors, body.words, body.digest),
+                           entry.links, entry.glossary_uses, entry.targets)
+        state = {"identity": self.identity, "documents": self.documents, "bodies": bodies,
+                 "pages": self.pages, "output": self.output, "stats": self._stats}
+        _write_atomically(self.folder / _CACHE_FILE, pickle.dumps(state, protocol=5))
+        used = {entry.body.digest for entry in self.bodies.entries.values()}
+        for file in html.iterdir():
+            if file.name not in used:
+                file.unlink(missing_ok=True)
+        self._dirty = False
+
+    def parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
+        """`parse_document`, unless this text was parsed with these settings before."""
+        if self._settings[0] is not config:
+            self._settings = (config, f"{self.identity}{config!r}")
+        digest = hashlib.sha1((self._settings[1] + source.text).encode()).hexdigest()
+        known = self.documents.get(source.rel)
+        if known is None or known[0] != digest:
+            before = len(problems.items)
+            document = parse_document(source, config, problems)
+            stored = document and _without_text(document)
+            known = (digest, _Parsed(stored, tuple(problems.items[before:])))
+            self.documents[source.rel] = known
+            self._dirty = True
+            return document
+        parsed = known[1]
+        for problem in parsed.problems:
+            problems.add(problem)
+        if parsed.document is None:
+            return None
+        document = parsed.document
+        return Document(source, document.meta, _body_of(source.text, document.body_line),
+                        document.body_line, document.lines, document.item_lines)
+
+    def forget_missing(self, present: set[str]) -> None:
+        """Drop parsed files that no longer exist."""
+        gone = self.documents.keys() - present
+        for rel in gone:
+            del self.documents[rel]
+        self._dirty |= bool(gone)
+
+    def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
+              drafts: bool, unparsed: set[str], problems: Problems) -> Site:
+        """`build_site`, reusing the last model when no front matter changed (only bodies)."""
+        fronts = [(d.rel, d.source.text[:len(d.source.text) - len(d.body)]) for d in documents]
+        key = hashlib.sha1(repr((config, [(e.term, e.definition, e.aliases, e.line)
+                                          for e in glossary.entries],
+                                 drafts, sorted(unparsed), fronts)).encode()).hexdigest()
+        if self._model is not None and self._model[0] == key:
+            _, site, found = self._model
+            for document in documents:
+                if document.rel in site.by_source:
+                    site.by_source[document.rel].replace_document(document)
+            for problem in found:
+                problems.add(problem)
+            return site
+        before = len(problems.items)
+        site = build_site(config, documents, glossary, drafts, unparsed, problems)
+        if self.folder is None:  # only the live preview keeps models between builds
+            self._model = (key, site, tuple(problems.items[before:]))
+        return site
+
+    def page_records(self, output: Path) -> Rendered | None:
+        return self.pages if self.output == str(output.absolute()) else None
+
+    def can_keep(self, output: Path) -> Any:
+        """Whether the last build's copy of a page in `output` is still there, untouched."""
+        def check(rel: str) -> bool:
+            try:
+                stat = os.stat(output / rel)
+            except OSError:
+                return False
+            return self._stats.get(rel) == (stat.st_size, stat.st_mtime_ns)
+        return check
+
+    def published(self, rendered: Rendered, output: Path) -> None:
+        """Remember how the pages now in `output` were made."""
+        stats = {}
+        for rel in rendered.records:
+            try:
+                stat = os.stat(output / rel)
+            except OSError:
+                continue
+            stats[rel] = (stat.st_size, stat.st_mtime_ns)
+        records = Rendered(records=dict(rendered.records), digests=rendered.digests)
+        state = (records.records, records.digests, str(output.absolute()), stats)
+        if state != (self.pages.records, self.pages.digests, self.output, self._stats):
+            self.pages, self.output, self._stats = records, state[2], stats
+            self._dirty = True
+
+    def mark_changed(self) -> None:
+        self._dirty = True
+
+
+def _without_text(document: Document) -> Document:
+    empty = Source(document.rel, document.source.section, "")
+    return Document(empty, document.meta, "", document.body_line, document.lines,
+                    document.item_lines)
+
+
+def _body_of(text: str, body_line: int) -> str:
+    """The body: the text from its first line (the front matter's lines come before)."""
+    parts = text.split("\n", body_line - 1)
+    return parts[-1] if len(parts) == body_line else ""
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def clean(site: Path, output: Path) -> list[Path]:
+    """Remove the cache, the output folder and its spare copy; the paths removed."""
+    removed = []
+    spare, marker = output.with_name(f".{output.name}.spare"), \
+        output.with_name(f".{output.name}.spare-ready")
+    for path in (site / CACHE_DIR, output, spare, marker):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(path)
+    return removed

@@ -1,0 +1,50 @@
+"""Spreading independent work (Markdown bodies, pages) over the machine's cores.
+
+Workers are forked, so they start with everything the parent has built (the site
+model, the compiled templates) and only the items and results cross between
+processes. Results come back in the order of the items, so output never depends
+on which worker finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Below this many items a pool costs more to start than it saves.
+MIN_ITEMS_PER_WORKER = 25
+
+_task: Callable[[Any], Any] | None = None  # what forked workers run; set just before forking
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parallel_map(task: Callable[[Item], Result], items: Sequence[Item],
+                 jobs: int) -> list[Result]:
+    """`[task(item) for item in items]`, over up to `jobs` processes when it is worth it."""
+    jobs = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [task(item) for item in items]
+    global _task
+    _task = task
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_run, items, chunksize=max(1, len(items) // (jobs * 8)))
+    finally:
+        _task = None
+
+
+def _run(item: Any) -> Any:
+    assert _task is not None
+    return _task(item)
