@@ -21,7 +21,7 @@ def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
     assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()) \
         == ["a/b/index.html", "index.html"]
     assert (output / "index.html").read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
 
 def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
@@ -36,7 +36,7 @@ def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
     write_site({"index.html": b"fresh"}, StaticFiles(), output)
     assert (output / "index.html").read_bytes() == b"fresh"
     # The recovered old site became the spare copy of the new one.
-    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
     assert _tree(tmp_path / ".build.spare") == {"index.html": b"fresh"}
 
 
@@ -70,7 +70,7 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
                                               before["same.html"].st_mtime_ns)
     assert (output / "edited.html").stat().st_ino != before["edited.html"].st_ino
     assert (output / "edited.html").read_bytes() == b"after!"
-    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -100,7 +100,7 @@ def test_later_builds_change_only_what_differs_and_swap_the_spare_in(tmp_path: P
         if inode is not None and "a/index.html" in files:
             assert (output / "a/index.html").stat().st_ino == inode  # untouched
     assert changed == [3, 0, 2, 0, 1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == SPARE + ["build"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
 
 def test_a_failed_write_on_the_fast_way_keeps_the_published_site(tmp_path: Path) -> None:

@@ -58,6 +58,9 @@ class Body:
         self.digest = digest or hashlib.sha1((html or "").encode("utf-8")).hexdigest()
         self._html, self._file = html, file
 
+    def available(self) -> bool:
+        return self._html is not None or (self._file is not None and self._file.is_file())
+
     @property
     def html(self) -> str:
         if self._html is None:
@@ -88,7 +91,7 @@ class BodyCache:
 
     def get(self, key: tuple[str, str], site: Site) -> Converted | None:
         entry = self.entries.get(key)
-        if entry is None:
+        if entry is None or not entry.body.available():
             return None
         for target, path in entry.targets.items():
             article = site.by_source.get(target)

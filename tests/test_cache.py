@@ -1,0 +1,146 @@
+"""The build cache, incremental pages and parallel builds: fast, and never different from cold."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from scarsite.build import BuildOptions, build
+
+from .conftest import article, run_scarsite
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _site(make_themed_site: Callable[..., Path], extra: int = 0) -> Path:
+    files = {
+        "content/scar-types/rolling.md": article("Rolling", "scar-type", "## Risks\n\nText.\n"),
+        "content/scar-types/boxcar.md": article("Boxcar", "scar-type", "Boxcar text.\n"),
+        "content/treatments/subcision.md": article(
+            "Subcision", "treatment", "See [rolling](../scar-types/rolling.md#risks).\n",
+            scar_types="[rolling]"),
+        "content/treatments/peel.md": article("Peel", "treatment", "Peels.\n",
+                                              scar_types="[boxcar]"),
+        "content/guides/choosing.md": article("Choosing", "guide", "Read this.\n",
+                                              treatments="[subcision]"),
+    }
+    files.update({f"content/guides/g{n:03}.md": article(
+        f"Guide {n}", "guide", f"Guide number {n}.\n\n## Part\n\nMore words.\n",
+        scar_types="[rolling, boxcar]" if n % 2 else "[boxcar]") for n in range(extra)})
+    return make_themed_site(files)
+
+
+def _build(site: Path, output: Path, *flags: str) -> str:
+    result = run_scarsite("build", "--source", site, "--output", output, "--no-search", *flags)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _cold(site: Path, output: Path) -> dict[str, bytes]:
+    _build(site, output, "--no-cache")
+    return _tree(output)
+
+
+def test_cached_rebuilds_equal_a_cold_build_after_each_kind_of_change(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    output = tmp_path / "out"
+    assert "changed" in _build(site, output)
+    assert (site / ".scarsite-cache").is_dir()
+    stamps = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
+    assert " 0 changed)" in _build(site, output)
+    assert {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()} == stamps
+
+    subcision = site / "content/treatments/subcision.md"
+    changes = {
+        "edit a body": lambda: subcision.write_text(subcision.read_text() + "\nMore.\n"),
+        "edit a title": lambda: subcision.write_text(
+            subcision.read_text().replace("title: Subcision", "title: Subcision therapy")),
+        "link another term": lambda: subcision.write_text(
+            subcision.read_text().replace("scar_types: [rolling]",
+                                          "scar_types: [rolling, boxcar]")),
+        "add": lambda: (site / "content/guides/new.md").write_text(
+            article("New", "guide", "Read [peel](../treatments/peel.md).\n")),
+        "edit a template": lambda: (site / "templates/base.html").write_text(
+            (site / "templates/base.html").read_text().replace("</footer>", "<!-- x --></footer>")),
+        "rename": lambda: (site / "content/guides/new.md").rename(
+            site / "content/guides/newer.md"),
+        "delete": lambda: (site / "content/treatments/peel.md").unlink() or (
+            site / "content/guides/newer.md").unlink(),
+        "edit the glossary": lambda: (site / "content/glossary.yaml").write_text(
+            '- term: dermis\n  definition: "A deep layer of skin."\n'),
+    }
+    for step, change in changes.items():
+        change()
+        _build(site, output)
+        assert _tree(output) == _cold(site, tmp_path / f"cold-{step}"), step
+
+
+def test_only_pages_that_show_a_change_are_rendered_again(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site, extra=6)
+    options = BuildOptions(source=site, output=tmp_path / "out", search=False)
+    assert build(options).ok
+    assert not build(options).rendered.pages  # nothing changed: nothing rendered
+
+    guide = site / "content/guides/g003.md"
+    guide.write_text(guide.read_text().replace("Guide number 3.", "Guide number three."))
+    assert sorted(build(options).rendered.pages) == ["guides/g003/index.html"]
+
+    guide.write_text(guide.read_text().replace("title: Guide 3", "title: Guide three"))
+    rendered = sorted(build(options).rendered.pages)
+    # Its page, the lists that show its title, and the pages whose panels list it.
+    assert "guides/g003/index.html" in rendered
+    assert {"index.html", "guides/index.html", "sitemap.xml", "feed.xml"} <= set(rendered)
+    assert "scar-types/rolling/index.html" in rendered  # its panel lists the guide
+    # Pages that never show the guide are kept as they were.
+    assert not {"treatments/index.html", "scar-types/index.html", "404.html",
+                "compare/index.html", "glossary/index.html"} & set(rendered)
+
+
+def test_parallel_builds_are_byte_identical_to_one_process(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site, extra=80)
+    _build(site, tmp_path / "one", "--no-cache", "--jobs", "1")
+    _build(site, tmp_path / "two", "--no-cache", "--jobs", "2")
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    assert len(_tree(tmp_path / "one")) > 80
+
+
+def test_no_cache_leaves_no_cache_and_clean_removes_cache_and_output(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    _build(site, site / "build", "--no-cache")
+    assert not (site / ".scarsite-cache").exists()
+    for _ in range(2):
+        _build(site, site / "build")
+    assert (site / ".scarsite-cache").is_dir() and (site / ".build.spare").is_dir()
+    result = run_scarsite("clean", "--source", site)
+    assert result.returncode == 0, result.stderr
+    assert "removed" in result.stdout
+    assert sorted(p.name for p in site.iterdir()) == ["content", "static", "templates"]
+    assert run_scarsite("clean", "--source", site).stdout.strip() == "nothing to remove"
+
+
+def test_a_damaged_cache_or_output_is_never_trusted(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    output = tmp_path / "out"
+    _build(site, output)
+    cold = _tree(output)
+    (site / ".scarsite-cache/build.pickle").write_bytes(b"not a pickle")
+    _build(site, output)
+    assert _tree(output) == cold
+    # A published page edited by hand is rendered again, not kept.
+    page = output / "treatments/peel/index.html"
+    page.write_text("edited by hand")
+    _build(site, output)
+    assert _tree(output) == cold
+    shutil.rmtree(site / ".scarsite-cache/html")  # converted bodies gone: converted again
+    (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + " ")
+    _build(site, output)
+    assert _tree(output) == _cold(site, tmp_path / "cold")
