@@ -52,6 +52,10 @@ def test_preview_after_a_sequence_of_edits_equals_a_clean_build(
         ("edit the glossary", lambda: (site / "content/glossary.yaml").write_text(
             '- term: dermis\n  definition: "The deep layer of skin."\n')),
         ("delete", lambda: (site / "content/treatments/peel.md").unlink()),
+        ("edit a template", lambda: (site / "templates/section.html").write_text(
+            (site / "templates/section.html").read_text().replace("<h1>", "<h1 class=x>"))),
+        ("edit the stylesheet", lambda: (site / "static/style.css").write_text(
+            (site / "static/style.css").read_text() + "\n.x { color: #000; }\n")),
     ]
     for step, edit in edits:
         edit()
