@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test serve check lint golden clean
+.PHONY: build test serve check lint golden clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(VENV)/.installed-test
 
 serve: $(VENV)/.installed
 	$(BIN)/scarsite serve $(SERVE_FLAGS)
+
+# Build and preview timings on synthetic sites; see benchmarks/run.py. Not part of `make test`.
+# e.g. make bench BENCH_FLAGS="--sizes 1000 --runs 3"
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py $(BENCH_FLAGS)
 
 golden: $(VENV)/.installed-test
 	$(BIN)/pytest tests/test_golden.py --update-golden
