@@ -28,6 +28,12 @@ def run_scarsite(*args: str | Path, cwd: Path | None = None) -> subprocess.Compl
                           capture_output=True, text=True, timeout=120)
 
 
+def tree_of(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its '/'-separated path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def article(title: str, kind: str, body: str = "Some text.\n", **fields: str) -> str:
     """The text of an article file with valid front matter, plus `fields` as raw YAML lines."""
     values = {"title": title, "kind": kind, "summary": f"About {title.lower()}.",

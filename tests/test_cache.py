@@ -8,12 +8,7 @@ from pathlib import Path
 
 from scarsite.build import BuildOptions, build
 
-from .conftest import article, run_scarsite
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from .conftest import article, run_scarsite, tree_of
 
 
 def _site(make_themed_site: Callable[..., Path], extra: int = 0) -> Path:
@@ -42,7 +37,7 @@ def _build(site: Path, output: Path, *flags: str) -> str:
 
 def _cold(site: Path, output: Path) -> dict[str, bytes]:
     _build(site, output, "--no-cache")
-    return _tree(output)
+    return tree_of(output)
 
 
 def test_cached_rebuilds_equal_a_cold_build_after_each_kind_of_change(
@@ -77,7 +72,7 @@ def test_cached_rebuilds_equal_a_cold_build_after_each_kind_of_change(
     for step, change in changes.items():
         change()
         _build(site, output)
-        assert _tree(output) == _cold(site, tmp_path / f"cold-{step}"), step
+        assert tree_of(output) == _cold(site, tmp_path / f"cold-{step}"), step
 
 
 def test_only_pages_that_show_a_change_are_rendered_again(
@@ -107,8 +102,8 @@ def test_parallel_builds_are_byte_identical_to_one_process(
     site = _site(make_themed_site, extra=80)
     _build(site, tmp_path / "one", "--no-cache", "--jobs", "1")
     _build(site, tmp_path / "two", "--no-cache", "--jobs", "2")
-    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
-    assert len(_tree(tmp_path / "one")) > 80
+    assert tree_of(tmp_path / "one") == tree_of(tmp_path / "two")
+    assert len(tree_of(tmp_path / "one")) > 80
 
 
 def test_no_cache_leaves_no_cache_and_clean_removes_cache_and_output(
@@ -131,16 +126,16 @@ def test_a_damaged_cache_or_output_is_never_trusted(
     site = _site(make_themed_site)
     output = tmp_path / "out"
     _build(site, output)
-    cold = _tree(output)
+    cold = tree_of(output)
     (site / ".scarsite-cache/build.pickle").write_bytes(b"not a pickle")
     _build(site, output)
-    assert _tree(output) == cold
+    assert tree_of(output) == cold
     # A published page edited by hand is rendered again, not kept.
     page = output / "treatments/peel/index.html"
     page.write_text("edited by hand")
     _build(site, output)
-    assert _tree(output) == cold
+    assert tree_of(output) == cold
     shutil.rmtree(site / ".scarsite-cache/html")  # converted bodies gone: converted again
     (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + " ")
     _build(site, output)
-    assert _tree(output) == _cold(site, tmp_path / "cold")
+    assert tree_of(output) == _cold(site, tmp_path / "cold")

@@ -13,27 +13,23 @@ import pytest
 
 from scarsite.build import BuildOptions, build
 
-from .conftest import SITES
+from .conftest import SITES, tree_of
 
 GOLDEN = SITES / "golden"
 EXPECTED = GOLDEN / "expected"
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
-
-def test_golden_site_output_matches_expected_tree(tmp_path: Path,
+def test_golden_site_output_matches_expectedtree_of(tmp_path: Path,
                                                   request: pytest.FixtureRequest) -> None:
     output = tmp_path / "out"
     report = build(BuildOptions(source=GOLDEN, output=output, search=False))
     assert [str(p) for p in report.problems.items] == []
-    actual = _tree(output)
+    actual = tree_of(output)
     if request.config.getoption("--update-golden"):
         shutil.rmtree(EXPECTED, ignore_errors=True)
         shutil.copytree(output, EXPECTED)
-    expected = _tree(EXPECTED)
+    expected = tree_of(EXPECTED)
     assert sorted(actual) == sorted(expected)
     for name, data in actual.items():
         assert data == expected[name], f"{name} differs from tests/sites/golden/expected/{name}"

@@ -13,19 +13,14 @@ from pathlib import Path
 from scarsite.build import BuildOptions, build
 from scarsite.serve import OVERLAY_ID, Preview
 
-from .conftest import article
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from .conftest import article, tree_of
 
 
 def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
     clean = tmp_path / f"clean-{step}"
     report = build(BuildOptions(source=site, output=clean, search=False))
     assert report.ok, (step, [str(p) for p in report.problems.items])
-    assert _tree(preview.output) == _tree(clean), step
+    assert tree_of(preview.output) == tree_of(clean), step
 
 
 def test_preview_after_a_sequence_of_edits_equals_a_clean_build(
@@ -63,7 +58,7 @@ def test_preview_after_a_sequence_of_edits_equals_a_clean_build(
         _same_as_clean_build(site, preview, tmp_path, step)
 
     # Break a link, then fix it: the error shows over the last good pages, then goes.
-    good = _tree(preview.output)
+    good = tree_of(preview.output)
     target = site / "content/treatments/subcision.md"
     target.write_text(article("Subcision", "treatment", "See [x](../scar-types/rollin.md).\n"))
     report = preview.rebuild()

@@ -10,6 +10,8 @@ from scarsite.errors import SiteError
 from scarsite.static import StaticFiles
 from scarsite.write import write_site
 
+from .conftest import tree_of
+
 SPARE = [".build.spare", ".build.spare-ready"]  # the spare copy kept for fast later builds
 
 
@@ -37,7 +39,7 @@ def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
     assert (output / "index.html").read_bytes() == b"fresh"
     # The recovered old site became the spare copy of the new one.
     assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
-    assert _tree(tmp_path / ".build.spare") == {"index.html": b"fresh"}
+    assert tree_of(tmp_path / ".build.spare") == {"index.html": b"fresh"}
 
 
 def test_write_failure_keeps_previous_output(tmp_path: Path) -> None:
@@ -73,10 +75,6 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 def test_later_builds_change_only_what_differs_and_swap_the_spare_in(tmp_path: Path) -> None:
     output = tmp_path / "build"
@@ -91,10 +89,10 @@ def test_later_builds_change_only_what_differs_and_swap_the_spare_in(tmp_path: P
     for files in sites:
         inode = (output / "a/index.html").stat().st_ino if output.exists() else None
         changed.append(write_site(files, StaticFiles(), output).changed)
-        assert _tree(output) == files
+        assert tree_of(output) == files
         spare = tmp_path / ".build.spare"
         if spare.exists() and (tmp_path / ".build.spare-ready").exists():
-            assert _tree(spare) == files  # the spare shares the published files' inodes
+            assert tree_of(spare) == files  # the spare shares the published files' inodes
             assert all((spare / rel).stat().st_ino == (output / rel).stat().st_ino
                        for rel in files)
         if inode is not None and "a/index.html" in files:
@@ -110,6 +108,6 @@ def test_a_failed_write_on_the_fast_way_keeps_the_published_site(tmp_path: Path)
     assert (tmp_path / ".build.spare-ready").exists()
     with pytest.raises(SiteError, match="could not write the site"):
         write_site({"a": b"file", "a/index.html": b"x"}, StaticFiles(), output)
-    assert _tree(output) == {"index.html": b"published"}
+    assert tree_of(output) == {"index.html": b"published"}
     write_site({"index.html": b"again"}, StaticFiles(), output)
-    assert _tree(output) == {"index.html": b"again"}
+    assert tree_of(output) == {"index.html": b"again"}

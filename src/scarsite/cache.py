@@ -32,6 +32,7 @@ from .load import Source
 from .markup import Body, BodyCache, Converted
 from .model import Site, build_site
 from .render import Rendered
+from .write import spare_paths
 
 CACHE_DIR = ".scarsite-cache"
 _CACHE_FILE = "build.pickle"
@@ -150,8 +151,11 @@ class BuildCache:
 
     def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
               drafts: bool, unparsed: set[str], problems: Problems) -> Site:
-        """`build_site`, reusing the last model when no front matter changed (only bodies)."""
-        fronts = [(d.rel, d.source.text[:len(d.source.text) - len(d.body)]) for d in documents]
+        """`build_site`; the live preview (a cache without a folder) reuses the last model
+        when no front matter changed, only bodies."""
+        if self.folder is not None:
+            return build_site(config, documents, glossary, drafts, unparsed, problems)
+        fronts = [(d.rel, d.front_matter) for d in documents]
         key = hashlib.sha1(repr((config, [(e.term, e.definition, e.aliases, e.line)
                                           for e in glossary.entries],
                                  drafts, sorted(unparsed), fronts)).encode()).hexdigest()
@@ -165,8 +169,7 @@ class BuildCache:
             return site
         before = len(problems.items)
         site = build_site(config, documents, glossary, drafts, unparsed, problems)
-        if self.folder is None:  # only the live preview keeps models between builds
-            self._model = (key, site, tuple(problems.items[before:]))
+        self._model = (key, site, tuple(problems.items[before:]))
         return site
 
     def page_records(self, output: Path) -> Rendered | None:
@@ -222,9 +225,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def clean(site: Path, output: Path) -> list[Path]:
     """Remove the cache, the output folder and its spare copy; the paths removed."""
     removed = []
-    spare, marker = output.with_name(f".{output.name}.spare"), \
-        output.with_name(f".{output.name}.spare-ready")
-    for path in (site / CACHE_DIR, output, spare, marker):
+    for path in (site / CACHE_DIR, output, *spare_paths(output)):
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():

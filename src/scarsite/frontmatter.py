@@ -42,6 +42,11 @@ class Document:
     def rel(self) -> str:
         return self.source.rel
 
+    @property
+    def front_matter(self) -> str:
+        """The file's text before the body: everything that other pages can show of it."""
+        return self.source.text[:len(self.source.text) - len(self.body)]
+
     def line_of(self, key: str, index: int | None = None) -> int:
         if index is not None and index < len(self.item_lines.get(key, ())):
             return self.item_lines[key][index]

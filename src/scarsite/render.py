@@ -187,9 +187,7 @@ class _Digests:
             article = site.by_source.get(name)
             if article is None:
                 return ""
-            doc = article._doc
-            front = doc.source.text[:len(doc.source.text) - len(doc.body)]
-            return _digest(f"{article._path}\0{front}")
+            return _digest(f"{article._path}\0{article._doc.front_matter}")
         if kind == "links":
             article = site.by_source.get(name)
             linked = site.linked.untracked(article) if article is not None else ()

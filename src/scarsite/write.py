@@ -72,17 +72,13 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
 def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
                        finish: Callable[[Path], None] | None) -> int:
     """Make the spare the new site, changing only what differs, and exchange it in."""
-    spare, marker = _spare(output)
-    present = _files_under(spare)
-    changed = {rel for rel, data in files.items() if not _holds(spare / rel, data)}
-    gone = present - files.keys() - kept
+    spare, marker = spare_paths(output)
+    changed = _differing(spare, files)
+    gone = _files_under(spare) - files.keys() - kept
     if not changed and not gone and finish is None:
         return 0  # the published site is already this site
     marker.unlink()
-    for rel in sorted(changed):
-        _replace(spare / rel, files[rel])
-    for rel in gone:
-        (spare / rel).unlink()
+    _apply(spare, files, changed, gone)
     if finish is not None:
         shutil.rmtree(spare / "pagefind", ignore_errors=True)
         finish(spare)
@@ -122,7 +118,7 @@ def _write_by_rename(files: dict[str, bytes], kept: Collection[str], output: Pat
 
 def _keep_spare(output: Path, old: Path | None) -> None:
     """Turn the replaced site into the spare (a first build makes none: nothing to reuse)."""
-    spare, marker = _spare(output)
+    spare, marker = spare_paths(output)
     if old is None and not spare.is_dir():
         return
     marker.unlink(missing_ok=True)
@@ -145,13 +141,14 @@ def _update_spare(output: Path, spare: Path, marker: Path) -> None:
         marker.touch()
 
 
-def _spare(output: Path) -> tuple[Path, Path]:
+def spare_paths(output: Path) -> tuple[Path, Path]:
+    """The spare copy of `output` and the marker saying it matches `output`."""
     return (output.with_name(f".{output.name}.spare"),
             output.with_name(f".{output.name}.spare-ready"))
 
 
 def _spare_ready(output: Path) -> bool:
-    spare, marker = _spare(output)
+    spare, marker = spare_paths(output)
     return output.is_dir() and spare.is_dir() and marker.exists()
 
 
@@ -244,26 +241,25 @@ def write_in_place(files: dict[str, bytes], output: Path, remove: set[str]) -> i
     For the live preview, which is served while it is written: each file is written
     beside its place and renamed over it, so a reader never gets half a page.
     """
-    changed = 0
-    folders: set[Path] = set()
     try:
-        for rel, data in files.items():
-            target = output / rel
-            try:
-                if target.stat().st_size == len(data) and target.read_bytes() == data:
-                    continue
-            except OSError:
-                _make_folder(target.parent, folders)
-            temporary = target.with_name(f".{target.name}.tmp")
-            temporary.write_bytes(data)
-            os.replace(temporary, target)
-            changed += 1
-        for rel in remove - files.keys():
-            (output / rel).unlink(missing_ok=True)
+        changed = _differing(output, files)
+        _apply(output, files, changed, remove - files.keys())
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"could not write the preview: {exc.strerror} "
                         f"({exc.filename})") from None
-    return changed
+    return len(changed)
+
+
+def _differing(folder: Path, files: dict[str, bytes]) -> set[str]:
+    """The files whose bytes in `folder` are not the given ones (or are missing)."""
+    return {rel for rel, data in files.items() if not _holds(folder / rel, data)}
+
+
+def _apply(folder: Path, files: dict[str, bytes], changed: set[str], gone: set[str]) -> None:
+    for rel in sorted(changed):
+        _replace(folder / rel, files[rel])
+    for rel in gone:
+        (folder / rel).unlink(missing_ok=True)
 
 
 def _make_folder(folder: Path, made: set[Path]) -> None:
@@ -284,11 +280,9 @@ def _keep_unchanged(previous: Path | None, rel: str, data: bytes, target: Path) 
     if previous is None:
         return False
     old = previous / rel
+    if old.is_symlink() or not _holds(old, data):
+        return False
     try:
-        if old.is_symlink() or not old.is_file() or old.stat().st_size != len(data):
-            return False
-        if old.read_bytes() != data:
-            return False
         os.link(old, target)
     except OSError:
         return False  # e.g. a file system without hard links: write it instead
