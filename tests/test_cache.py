@@ -35,8 +35,9 @@ def _build(site: Path, output: Path, *flags: str) -> str:
     return result.stdout
 
 
-def _cold(site: Path, output: Path) -> dict[str, bytes]:
-    _build(site, output, "--no-cache")
+def _cold(site: Path, output: Path, *flags: str) -> dict[str, bytes]:
+    shutil.rmtree(output, ignore_errors=True)
+    _build(site, output, "--no-cache", *flags)
     return tree_of(output)
 
 
@@ -47,7 +48,7 @@ def test_cached_rebuilds_equal_a_cold_build_after_each_kind_of_change(
     assert "changed" in _build(site, output)
     assert (site / ".scarsite-cache").is_dir()
     stamps = {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()}
-    assert " 0 changed)" in _build(site, output)
+    assert "up to date: nothing changed since the last build" in _build(site, output)
     assert {p: p.stat().st_mtime_ns for p in output.rglob("*") if p.is_file()} == stamps
 
     subcision = site / "content/treatments/subcision.md"
@@ -73,6 +74,7 @@ def test_cached_rebuilds_equal_a_cold_build_after_each_kind_of_change(
         change()
         _build(site, output)
         assert tree_of(output) == _cold(site, tmp_path / f"cold-{step}"), step
+        assert not [p for p in output.rglob("*") if p.is_dir() and not any(p.iterdir())], step
 
 
 def test_only_pages_that_show_a_change_are_rendered_again(
@@ -138,4 +140,62 @@ def test_a_damaged_cache_or_output_is_never_trusted(
     shutil.rmtree(site / ".scarsite-cache/html")  # converted bodies gone: converted again
     (site / "templates/base.html").write_text((site / "templates/base.html").read_text() + " ")
     _build(site, output)
+    assert tree_of(output) == _cold(site, tmp_path / "cold")
+
+
+def test_a_build_is_up_to_date_only_when_nothing_it_reads_or_wrote_changed(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    (site / "content/guides/choosing.md").write_text(article(
+        "Choosing", "guide", "Read this.\n", treatments="[subcision]").replace(
+        "reviewed: 2025-01-01", "reviewed: 2025-01-01\nupdated: 2024-01-01"))
+    output = tmp_path / "out"
+    first = run_scarsite("build", "--source", site, "--output", output, "--no-search")
+    assert first.returncode == 0 and "warning" in first.stderr  # 'updated' before 'reviewed'
+    again = run_scarsite("build", "--source", site, "--output", output, "--no-search")
+    assert "up to date" in again.stdout
+    assert again.stderr == first.stderr  # the same warnings, reported again
+    assert again.stdout.split("time")[0] == first.stdout.split("time")[0]
+
+    def rebuilt(*flags: str) -> bool:
+        out = _build(site, output, *flags)
+        assert tree_of(output) == _cold(site, tmp_path / "cold", *flags)
+        return "up to date" not in out
+
+    static = site / "static/style.css"
+    template = site / "templates/base.html"
+    changes = {
+        "a page edited in the output": lambda: (output / "index.html").write_text("mine"),
+        "a page deleted from the output": lambda: (output / "404.html").unlink(),
+        "a stray file in the output": lambda: (output / "stray.html").write_text("x"),
+        "an article": lambda: (site / "content/guides/choosing.md").write_text(
+            (site / "content/guides/choosing.md").read_text() + "\nMore.\n"),
+        "a stylesheet": lambda: static.write_text(static.read_text() + "\n"),
+        "an image": lambda: (site / "static/dot.png").write_bytes(b"\x89PNG"),
+        "a template": lambda: template.write_text(template.read_text() + " "),
+        "the glossary": lambda: (site / "content/glossary.yaml").write_text(
+            '- term: dermis\n  definition: "A deep layer of skin."\n'),
+        "the settings": lambda: (site / "pyproject.toml").write_text(
+            '[tool.scarsite]\ntitle = "Another title"\n'),
+    }
+    for what, change in changes.items():
+        change()
+        assert rebuilt(), what
+        assert not rebuilt(), what
+    assert rebuilt("--drafts") and not rebuilt("--drafts")
+    assert rebuilt()  # without --drafts again
+
+
+def test_a_failed_build_leaves_the_last_good_build_up_to_date(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    output = tmp_path / "out"
+    _build(site, output)
+    peel = site / "content/treatments/peel.md"
+    good = peel.read_text()
+    peel.write_text(good.replace("kind: treatment", "kind: treatmint"))
+    failed = run_scarsite("build", "--source", site, "--output", output, "--no-search")
+    assert failed.returncode == 1
+    peel.write_text(good)
+    assert "up to date" in _build(site, output)
     assert tree_of(output) == _cold(site, tmp_path / "cold")

@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, code_identity, files_of, inputs_digest, last_build, remember_build
 from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
-from .errors import Problems, SiteError
-from .glossary import load_glossary
-from .load import CONTENT_DIR, load_sources
+from .errors import Problem, Problems, SiteError
+from .glossary import GLOSSARY_FILE, load_glossary
+from .load import CONTENT_DIR, Source, load_sources
 from .markup import render_bodies
 from .model import Site
 from .parallel import default_jobs
@@ -63,6 +64,8 @@ class BuildReport:
     files_written: int = 0
     files_changed: int = 0
     pages_indexed: int = 0
+    up_to_date: bool = False  # the output already held this site; nothing was done
+    counts: dict[str, Any] = field(default_factory=dict)  # see `count_site`
     timings: list[tuple[str, float]] = field(default_factory=list)
     seconds: float = 0.0  # the whole build, wall clock
 
@@ -71,9 +74,7 @@ class BuildReport:
         return not self.problems.failed(self.options.strict)
 
     def pages_per_section(self) -> dict[str, int]:
-        if self.site is None:
-            return {}
-        return {k.section: len(self.site.section(k.name)) for k in KINDS.values()}
+        return dict(self.counts.get("sections", {}))
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -93,16 +94,27 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
     report = BuildReport(options)
     problems = report.problems
     source = options.source
+    output = options.output_dir
     jobs = options.jobs or default_jobs()
     start = time.perf_counter()
     try:
         _check_output_folder(options)
         with report.stage("settings"):
             config = report.config = load_config(source, problems)
-            if cache is None:
-                cache = BuildCache.open(source) if options.cache else BuildCache()
         with report.stage("load"):
             sources = load_sources(source, problems)
+            static = report.static = collect_static(source)
+        inputs = ""
+        if cache is None and options.cache and options.write:
+            with report.stage("up-to-date check"):
+                inputs = _inputs(options, config, sources, static)
+                last = last_build(source, inputs, output)
+            if last is not None:
+                _report_again(report, last.problems, last.summary)
+                report.seconds = time.perf_counter() - start
+                return report
+        if cache is None:
+            cache = BuildCache.open(source) if options.cache else BuildCache()
         with report.stage("parse"):
             parsed = {s.rel: cache.parse(s, config, problems) for s in sources}
             cache.forget_missing(set(parsed))
@@ -114,17 +126,15 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
                                              unparsed, problems)
         with report.stage("markdown"):
             bodies = render_bodies(site, problems, cache.bodies, jobs)
+        report.counts = count_site(site)
         if options.editorial:
             with report.stage("editorial"):
                 report.editorial = editorial_report(site, bodies, options.today or date.today(),
                                                     problems)
-        with report.stage("static"):
-            static = report.static = collect_static(source)
         with report.stage("render"):
-            output = options.output_dir
             rendered = report.rendered = render_site(
                 site, bodies, static, source, problems, cache.page_records(output),
-                cache.can_keep(output), jobs, cache.identity)
+                cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
         if options.write and report.ok:
             with report.stage("write"):
                 written = write_site(rendered.pages, static, output,
@@ -134,10 +144,43 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
         if options.cache:
             with report.stage("cache"):
                 cache.save()
+                if inputs and report.ok:
+                    remember_build(source, inputs, output, problems, _summary_of(report))
     except SiteError as exc:
         problems.add(exc.problem)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def count_site(site: Site) -> dict[str, Any]:
+    """What the build report says about the site: articles per section, terms, links."""
+    return {"sections": {k.section: len(site.section(k.name)) for k in KINDS.values()},
+            "terms": site.term_count(), "links": site.links_checked}
+
+
+def _inputs(options: BuildOptions, config: SiteConfig, sources: list[Source],
+            static: StaticFiles) -> str:
+    """The digest of what this build reads (for telling that nothing changed)."""
+    settings = repr((config, options.drafts, options.strict, options.search,
+                     str(options.output_dir.absolute())))
+    source = options.source
+    extra = [source / GLOSSARY_FILE, *files_of(source / TEMPLATES_DIR)]
+    return inputs_digest(code_identity(), settings, sources, static, extra)
+
+
+def _summary_of(report: BuildReport) -> dict[str, Any]:
+    return {"counts": report.counts, "files": report.files_written,
+            "indexed": report.pages_indexed}
+
+
+def _report_again(report: BuildReport, problems: tuple[Problem, ...],
+                  summary: dict[str, Any]) -> None:
+    """Report an up-to-date build as the build that made the output did."""
+    for problem in problems:
+        report.problems.add(problem)
+    report.up_to_date = True
+    report.counts = summary["counts"]
+    report.files_written, report.pages_indexed = summary["files"], summary["indexed"]
 
 
 def _search_step(report: BuildReport) -> Callable[[Path], None] | None:

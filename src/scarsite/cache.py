@@ -12,6 +12,7 @@ cannot be read is ignored, so the worst a cache can cost is a full build.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -30,15 +31,19 @@ from .frontmatter import Document, parse_document
 from .glossary import Glossary
 from .load import Source
 from .markup import Body, BodyCache, Converted
-from .model import Site, build_site
+from .model import Site, build_site, panel_sources
 from .render import Rendered
-from .write import spare_paths
+from .static import StaticFiles
+from .write import file_stats, spare_paths
 
 CACHE_DIR = ".scarsite-cache"
 _CACHE_FILE = "build.pickle"
+_LAST_BUILD_FILE = "last-build.pickle"
 _HTML_DIR = "html"  # converted bodies, one file per digest, read only when needed
+_TEMPLATES_DIR = "templates"  # compiled by Jinja
 
 
+@functools.cache
 def code_identity() -> str:
     """A digest of scarsite's code and templates and the libraries that shape its output."""
     package = Path(__file__).parent
@@ -50,6 +55,72 @@ def code_identity() -> str:
             digest.update(f"{library} {version(library)}".encode())
     digest.update(yaml.__version__.encode())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last successful build read and wrote, and what it told the user.
+
+    A build whose inputs have the same digest, into an output folder still holding exactly
+    the files that build left there, would make the same site: it is up to date.
+    """
+
+    inputs: str  # digest of everything the build read (see `inputs_digest`)
+    output: str  # the output folder, absolute
+    files: dict[str, tuple[int, int, int]]  # every file in it -> (size, mtime, inode)
+    problems: tuple[Problem, ...]  # warnings reported
+    summary: dict[str, Any]  # the build report's counts, to report them again
+
+    def still_published(self) -> bool:
+        """Whether the output folder holds the files this build wrote, untouched."""
+        return _file_stats(Path(self.output)) == self.files
+
+
+def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
+    """The last successful build of `site`, if it had these inputs and wrote `output`, and
+    `output` still holds exactly what it wrote."""
+    try:
+        with open(site / CACHE_DIR / _LAST_BUILD_FILE, "rb") as file:
+            last = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError):
+        return None
+    if (not isinstance(last, LastBuild) or last.inputs != inputs
+            or last.output != str(output.absolute()) or not last.still_published()):
+        return None
+    return last
+
+
+def remember_build(site: Path, inputs: str, output: Path, problems: Problems,
+                   summary: dict[str, Any]) -> None:
+    """Record a successful build's inputs, output files and report (see `last_build`)."""
+    output = output.absolute()
+    last = LastBuild(inputs, str(output), _file_stats(output), tuple(problems.items), summary)
+    (site / CACHE_DIR).mkdir(parents=True, exist_ok=True)
+    _write_atomically(site / CACHE_DIR / _LAST_BUILD_FILE, pickle.dumps(last, protocol=5))
+
+
+def inputs_digest(identity: str, settings: str, sources: list[Source],
+                  static: StaticFiles, extra_files: list[Path]) -> str:
+    """A digest of everything a build reads: scarsite itself, its settings and options, the
+    articles, the static files and `extra_files` (the glossary, the site's templates)."""
+    digest = hashlib.sha1(f"{identity}\0{settings}".encode())
+    for source in sources:
+        digest.update(f"\0{source.rel}\0{source.text}".encode())
+    for path in sorted([*static.files.values(), *extra_files]):
+        with contextlib.suppress(OSError):
+            digest.update(f"\0{path}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def files_of(folder: Path) -> list[Path]:
+    """Every file under `folder` (none if it is missing)."""
+    return [folder / rel for rel in sorted(_file_stats(folder))] if folder.is_dir() else []
+
+
+def _file_stats(folder: Path) -> dict[str, tuple[int, int, int]]:
+    return {rel: (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            for rel, stat in file_stats(folder).items()}
 
 
 @dataclass(frozen=True)
@@ -74,6 +145,7 @@ class BuildCache:
         self._model: tuple[str, Site, tuple[Problem, ...]] | None = None
         self._dirty = False
         self._settings: tuple[SiteConfig | None, str] = (None, "")
+        self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
 
     @classmethod
     def open(cls, site: Path) -> BuildCache:
@@ -87,8 +159,10 @@ class BuildCache:
                 TypeError, ValueError, IndexError):
             return cache
         if not isinstance(state, dict) or state.get("identity") != cache.identity:
+            # Jinja checks compiled templates against their source, not against its own code.
+            shutil.rmtree(cache.folder / _TEMPLATES_DIR, ignore_errors=True)  # type: ignore[operator]
             return cache
-        cache.documents = state["documents"]
+        cache.documents, cache._panels = state["documents"], state["panels"]
         cache.pages, cache.output, cache._stats = state["pages"], state["output"], state["stats"]
         html = cache.folder / _HTML_DIR  # type: ignore[operator]
         cache.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
@@ -111,6 +185,7 @@ class BuildCache:
             bodies[key] = ((body.toc, body.anchors, body.words, body.digest),
                            entry.links, entry.glossary_uses, entry.targets)
         state = {"identity": self.identity, "documents": self.documents, "bodies": bodies,
+                 "panels": self._panels,
                  "pages": self.pages, "output": self.output, "stats": self._stats}
         _write_atomically(self.folder / _CACHE_FILE, pickle.dumps(state, protocol=5))
         used = {entry.body.digest for entry in self.bodies.entries.values()}
@@ -151,14 +226,20 @@ class BuildCache:
 
     def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
               drafts: bool, unparsed: set[str], problems: Problems) -> Site:
-        """`build_site`; the live preview (a cache without a folder) reuses the last model
-        when no front matter changed, only bodies."""
-        if self.folder is not None:
-            return build_site(config, documents, glossary, drafts, unparsed, problems)
+        """`build_site`, reusing what it worked out last time when no front matter changed:
+        the live preview (a cache in memory) keeps the whole model, a cache in a folder
+        the cross-link panels, which are most of the work."""
         fronts = [(d.rel, d.front_matter) for d in documents]
         key = hashlib.sha1(repr((config, [(e.term, e.definition, e.aliases, e.line)
                                           for e in glossary.entries],
                                  drafts, sorted(unparsed), fronts)).encode()).hexdigest()
+        if self.folder is not None:
+            panels = self._panels[1] if self._panels[0] == key else None
+            site = build_site(config, documents, glossary, drafts, unparsed, problems, panels)
+            if panels is None:
+                self._panels = (key, panel_sources(site))
+                self._dirty = True
+            return site
         if self._model is not None and self._model[0] == key:
             _, site, found = self._model
             for document in documents:
@@ -171,6 +252,11 @@ class BuildCache:
         site = build_site(config, documents, glossary, drafts, unparsed, problems)
         self._model = (key, site, tuple(problems.items[before:]))
         return site
+
+    @property
+    def compiled_templates(self) -> Path | None:
+        """Where Jinja keeps the templates it compiled (nowhere for a cache in memory)."""
+        return self.folder / _TEMPLATES_DIR if self.folder is not None else None
 
     def page_records(self, output: Path) -> Rendered | None:
         return self.pages if self.output == str(output.absolute()) else None

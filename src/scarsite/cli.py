@@ -167,8 +167,7 @@ def _print_report(report: BuildReport) -> None:
 
 
 def _summary(report: BuildReport, counts: str) -> str:
-    site = report.site
-    assert site is not None
+    numbers = report.counts
     pages = ", ".join(f"{section} {n}" for section, n in report.pages_per_section().items())
     total = sum(report.pages_per_section().values())
     # The search index is made inside the write stage, so stage times may overlap.
@@ -176,12 +175,15 @@ def _summary(report: BuildReport, counts: str) -> str:
     overall = report.seconds * 1000
     lines = [
         f"articles  {total} ({pages})",
-        f"terms     {site.term_count()} (articles that others can link by slug)",
-        f"links     {site.links_checked} internal links checked",
+        f"terms     {numbers['terms']} (articles that others can link by slug)",
+        f"links     {numbers['links']} internal links checked",
         f"problems  {counts}",
         f"time      {overall:.0f} ms: {times}",
     ]
-    if report.options.write:
+    if report.up_to_date:
+        lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files, "
+                     "up to date: nothing changed since the last build)")
+    elif report.options.write:
         lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files, "
                      f"{report.files_changed} changed)")
         lines.append(f"search    {report.pages_indexed} pages indexed" if report.options.search

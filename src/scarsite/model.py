@@ -193,9 +193,17 @@ def page_path(kind: str, slug: str) -> str:
     return f"{KINDS[kind].url_prefix}{slug}/"
 
 
+PanelSources = dict[str, list[tuple[str, str, tuple[str, ...]]]]  # panels by content path
+
+
 def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glossary,
-               drafts: bool, unparsed: set[str], problems: Problems) -> Site:
-    """Give each article its URL and work out the cross-links between articles."""
+               drafts: bool, unparsed: set[str], problems: Problems,
+               known_panels: PanelSources | None = None) -> Site:
+    """Give each article its URL and work out the cross-links between articles.
+
+    `known_panels` are the panels `panel_sources` gave for the same front matter before;
+    ranking the related articles is most of the work, and they would come out the same.
+    """
     documents = list(documents)
     term_kinds = {t.kind for t in config.taxonomies}
     draft_sources = {d.rel for d in documents if d.meta.draft and not drafts}
@@ -208,17 +216,34 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
     unknown_ok = {(KIND_BY_SECTION[r.split("/")[1]].name, r.rsplit("/", 1)[1][:-3])
                   for r in unparsed}
     edges = _term_edges(config, articles, draft_terms, unknown_ok, problems)
+    if known_panels is not None:
+        by_source = {a.doc.rel: a for a in articles}
+        panels = {rel: [Panel(kind, title, tuple(by_source[r] for r in members))
+                        for kind, title, members in known]
+                  for rel, known in known_panels.items()}
+    else:
+        panels = _all_panels(articles, edges)
+    linked = Links({a: frozenset(edges.get(a, ())) for a in articles})
+    return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
+                panels, linked, glossary)
+
+
+def _all_panels(articles: list[Article],
+                edges: dict[Article, set[Article]]) -> dict[str, list[Panel]]:
     term_sets = {a: _term_set(a, edges) for a in articles}
     holders: dict[Article, list[Article]] = defaultdict(list)  # term -> articles having it
     for article, terms in term_sets.items():
         for term in terms:
             holders[term].append(article)
     order = {a: index for index, a in enumerate(articles)}  # already in section order
-    panels = {a.doc.rel: _panels(a, edges, _ranked_related(a, term_sets, holders, order), order)
-              for a in articles}
-    linked = Links({a: frozenset(edges.get(a, ())) for a in articles})
-    return Site(config, articles, {a.doc.rel: a for a in articles}, draft_sources, unparsed,
-                panels, linked, glossary)
+    return {a.doc.rel: _panels(a, edges, _ranked_related(a, term_sets, holders, order), order)
+            for a in articles}
+
+
+def panel_sources(site: Site) -> PanelSources:
+    """The site's panels by the content paths of the articles listed (for `known_panels`)."""
+    return {rel: [(p.kind, p.title, tuple(a.doc.rel for a in p.articles)) for p in panels]
+            for rel, panels in site.panels.items()}
 
 
 def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:

@@ -53,7 +53,21 @@ class PageRecord:
     """How a page was made: enough to tell, next build, whether it would come out the same."""
 
     key: str  # digest of the templates asked for, the page's context and the site settings
-    reads: frozenset[tuple[str, str]]  # the parts of the site it read (see model.reading)
+    # The parts of the site it read (see model.reading), one "kind\tname" per line. A page
+    # reads dozens of parts and the cache keeps a record of every page: as one string, the
+    # records load quickly, and a changed part is looked for with a substring search.
+    read_lines: str
+
+    @classmethod
+    def of(cls, key: str, reads: set[tuple[str, str]]) -> PageRecord:
+        return cls(key, "".join(sorted(f"\n{kind}\t{name}" for kind, name in reads)) + "\n")
+
+    def read_any(self, parts: set[tuple[str, str]]) -> bool:
+        return any(f"\n{kind}\t{name}\n" in self.read_lines for kind, name in parts)
+
+    @property
+    def reads(self) -> set[tuple[str, str]]:
+        return {tuple(line.split("\t", 1)) for line in self.read_lines.split("\n") if line}  # type: ignore[misc]
 
 
 @dataclass
@@ -76,15 +90,15 @@ class _Job:
 def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: Path,
                 problems: Problems, previous: Rendered | None = None,
                 can_keep: Callable[[str], bool] = lambda output: False, jobs: int = 1,
-                salt: str = "") -> Rendered:
+                salt: str = "", compiled: Path | None = None) -> Rendered:
     """Render the site's pages; template errors are reported and the page left out.
 
     A page of the `previous` build is not rendered again when its key is the same (same
     templates, context and settings), no part of the site it read has changed since, and
     `can_keep` its old output. `salt` names what else the output depends on, such as the
-    version of scarsite.
+    version of scarsite. Compiled templates are kept in the folder `compiled`, if given.
     """
-    theme = _Theme.for_site(root / TEMPLATES_DIR, site, static)
+    theme = _Theme.for_site(root / TEMPLATES_DIR, site, static, compiled)
     sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
                 for k in LISTED_KINDS]
     common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS,
@@ -103,7 +117,7 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     for job in work:
         key = _digest(f"{salt}{job.output}{job.templates}{_fingerprint(job.context)}")
         record = previous.records.get(job.output)
-        if (record is not None and record.key == key and record.reads.isdisjoint(changed)
+        if (record is not None and record.key == key and not record.read_any(changed)
                 and can_keep(job.output)):
             result.kept.add(job.output)
             result.records[job.output] = record
@@ -125,7 +139,7 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
         if data is not None:
             result.pages[job.output] = data
             if not found:
-                result.records[job.output] = PageRecord(key, frozenset(reads))
+                result.records[job.output] = PageRecord.of(key, reads)
                 parts |= reads
     if len(parts) > 2 * len(previous.digests) + 100 or len(todo) > len(work) // 2:
         parts = set().union(*(record.reads for record in result.records.values()))
@@ -249,17 +263,22 @@ class _Theme:
     _themes: ClassVar[dict[Path, _Theme]] = {}
 
     @classmethod
-    def for_site(cls, folder: Path, site: Site, static: StaticFiles) -> _Theme:
+    def for_site(cls, folder: Path, site: Site, static: StaticFiles,
+                 compiled: Path | None = None) -> _Theme:
         theme = cls._themes.get(folder.absolute())
         if theme is None:
-            theme = cls._themes[folder.absolute()] = cls(folder)
+            theme = cls._themes[folder.absolute()] = cls(folder, compiled)
         theme.site, theme.static = site, static
         return theme
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, compiled: Path | None) -> None:
         self.site: Site
         self.static: StaticFiles
+        if compiled is not None:
+            compiled.mkdir(parents=True, exist_ok=True)
         self.env = _NotingEnvironment(
+            # Jinja checks each compiled template against its source before using it.
+            bytecode_cache=compiled and jinja2.FileSystemBytecodeCache(str(compiled)),
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder),
                                         jinja2.PackageLoader("scarsite", "templates")]),
             autoescape=jinja2.select_autoescape(["html", "xml"]),

@@ -70,11 +70,15 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
 
 
 def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
-                       finish: Callable[[Path], None] | None) -> int:
-    """Make the spare the new site, changing only what differs, and exchange it in."""
+                       finish: Callable[[Path], None] | None) -> int | None:
+    """Make the spare the new site, changing only what differs, and exchange it in; None
+    if the spare is not a copy of the published site after all."""
     spare, marker = spare_paths(output)
+    in_spare = {rel: stat.st_ino for rel, stat in file_stats(spare).items()}
+    if in_spare != {rel: stat.st_ino for rel, stat in file_stats(output).items()}:
+        return None  # someone changed the published site by hand: take the full way
     changed = _differing(spare, files)
-    gone = _files_under(spare) - files.keys() - kept
+    gone = in_spare.keys() - files.keys() - kept
     if not changed and not gone and finish is None:
         return 0  # the published site is already this site
     marker.unlink()
@@ -83,7 +87,12 @@ def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
         shutil.rmtree(spare / "pagefind", ignore_errors=True)
         finish(spare)
     _exchange(spare, output)
-    _update_spare(output, spare, marker)
+    # The old site, now the spare, differs from the new one only in these files.
+    differing = changed | gone
+    if finish is not None:
+        shutil.rmtree(spare / "pagefind", ignore_errors=True)
+        differing |= {f"pagefind/{rel}" for rel in file_stats(output / "pagefind")}
+    _update_spare(output, spare, marker, differing)
     return len(changed)
 
 
@@ -129,12 +138,13 @@ def _keep_spare(output: Path, old: Path | None) -> None:
         _update_spare(output, spare, marker)
 
 
-def _update_spare(output: Path, spare: Path, marker: Path) -> None:
-    """Bring the spare up to date with the site just published (best effort: without the
-    marker, the next build simply takes the full way)."""
+def _update_spare(output: Path, spare: Path, marker: Path,
+                  differing: set[str] | None = None) -> None:
+    """Bring the spare up to date with the site just published: the `differing` files, or
+    all (best effort: without the marker, the next build simply takes the full way)."""
     with contextlib.suppress(OSError):
         try:
-            _mirror(output, spare)
+            _mirror(output, spare, differing)
         except OSError:  # e.g. a folder where a file now goes: start the spare afresh
             shutil.rmtree(spare, ignore_errors=True)
             _mirror(output, spare)
@@ -152,12 +162,19 @@ def _spare_ready(output: Path) -> bool:
     return output.is_dir() and spare.is_dir() and marker.exists()
 
 
-def _files_under(folder: Path) -> set[str]:
-    found = set()
-    for root, _, names in os.walk(folder):
-        base = os.path.relpath(root, folder)
-        prefix = "" if base == "." else base.replace(os.sep, "/") + "/"
-        found.update(prefix + name for name in names)
+def file_stats(folder: Path) -> dict[str, os.stat_result]:
+    """Every file under `folder` (relative path, with '/') and its status; none if missing."""
+    found: dict[str, os.stat_result] = {}
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    found[prefix + entry.name] = entry.stat(follow_symlinks=False)
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        walk(str(folder), "")
     return found
 
 
@@ -176,25 +193,43 @@ def _replace(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _mirror(source: Path, copy: Path) -> None:
-    """Make `copy` hold exactly `source`'s files, as hard links to them."""
-    wanted = _files_under(source)
+def _mirror(source: Path, copy: Path, only: set[str] | None = None) -> None:
+    """Make `copy` hold exactly `source`'s files (or just the files `only`), as hard links."""
+    if only is None:
+        wanted = {rel: stat.st_ino for rel, stat in file_stats(source).items()}
+        extra = file_stats(copy).keys() - wanted.keys()
+    else:
+        wanted = {}
+        for rel in only:
+            with contextlib.suppress(FileNotFoundError):
+                wanted[rel] = os.lstat(source / rel).st_ino
+        extra = only - wanted.keys()
     for rel in sorted(wanted):
-        old, new = source / rel, copy / rel
+        new = copy / rel
         try:
-            if os.stat(old).st_ino == os.stat(new).st_ino:
+            if wanted[rel] == os.lstat(new).st_ino:
                 continue
         except OSError:
             new.parent.mkdir(parents=True, exist_ok=True)
         temporary = new.with_name(f".{new.name}.tmp")
         temporary.unlink(missing_ok=True)
-        _link_or_copy(old, temporary)
+        _link_or_copy(source / rel, temporary)
         os.replace(temporary, new)
-    for rel in _files_under(copy) - wanted:
-        (copy / rel).unlink()
-    for root, folders, names in os.walk(copy, topdown=False):
-        if not folders and not names and root != str(copy):
-            os.rmdir(root)  # empty after the removals
+    for rel in extra:
+        _remove(copy, rel)
+
+
+def _remove(folder: Path, rel: str) -> None:
+    """Delete a file of the site in `folder`, and the folders it leaves empty."""
+    path = folder / rel
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == folder:
+            break
+        try:
+            parent.rmdir()
+        except OSError:  # not empty
+            break
 
 
 _RENAME_EXCHANGE = 2
@@ -259,7 +294,7 @@ def _apply(folder: Path, files: dict[str, bytes], changed: set[str], gone: set[s
     for rel in sorted(changed):
         _replace(folder / rel, files[rel])
     for rel in gone:
-        (folder / rel).unlink(missing_ok=True)
+        _remove(folder, rel)
 
 
 def _make_folder(folder: Path, made: set[Path]) -> None:
