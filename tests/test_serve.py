@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -90,6 +91,32 @@ def test_unchanged_bodies_are_not_converted_again(make_themed_site: Callable[...
     kept = [key for key in after if key in entries and "guides" in key[0]]
     assert sorted(k[0] for k in kept) == ["content/guides/g0.md", "content/guides/g2.md"]
     assert all(after[key] is entries[key] for key in kept)  # reused, not redone
+
+
+def test_files_reported_changed_are_read_again_even_when_their_stamp_is_not(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_themed_site({f"content/guides/g{n}.md": article(f"G{n}", "guide", "Aaaa.\n")
+                             for n in range(3)})
+    preview = Preview(site, output=tmp_path / "preview")
+    assert preview.rebuild().ok
+    known = preview.cache.sources
+    assert known is not None and {f"content/guides/g{n}.md" for n in range(3)} <= known.keys()
+    read = {rel: source for rel, (_, source) in known.items()}
+    # A save within one tick of the file system's clock: same size, same time stamp.
+    path = site / "content/guides/g1.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Aaaa.", "Bbbb."))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert preview.rebuild([]).ok  # told of no change: files with unchanged stamps are reused
+    assert all(known[rel][1] is source for rel, source in read.items())
+    assert preview.rebuild([path]).ok  # the file watcher names the file: it is read again
+    assert known["content/guides/g1.md"][1] is not read["content/guides/g1.md"]
+    assert "Bbbb." in (preview.output / "guides/g1/index.html").read_text()
+    _same_as_clean_build(site, preview, tmp_path, "same stamp")
+    other = site / "content/guides/g2.md"
+    other.write_text(other.read_text().replace("Aaaa.", "A longer text."))
+    assert preview.rebuild([]).ok  # not named, but its stamp changed: read again
+    _same_as_clean_build(site, preview, tmp_path, "new stamp")
 
 
 def _free_port() -> int:

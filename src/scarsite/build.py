@@ -102,7 +102,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
         with report.stage("settings"):
             config = report.config = load_config(source, problems)
         with report.stage("load"):
-            sources = load_sources(source, problems)
+            sources = load_sources(source, problems, cache.sources if cache else None)
             static = report.static = collect_static(source)
         inputs = ""
         if cache is None and options.cache and options.write:

@@ -29,7 +29,7 @@ from .config import SiteConfig
 from .errors import Problem, Problems
 from .frontmatter import Document, parse_document
 from .glossary import Glossary
-from .load import Source
+from .load import Source, Stamp
 from .markup import Body, BodyCache, Converted
 from .model import Site, build_site, panel_sources
 from .render import Rendered
@@ -146,6 +146,11 @@ class BuildCache:
         self._dirty = False
         self._settings: tuple[SiteConfig | None, str] = (None, "")
         self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
+        # For a cache in memory (the live preview): files read, and documents parsed, by
+        # content path; a file is read again only when its stamp changes or the preview is
+        # told it changed, and a source read once is parsed once.
+        self.sources: dict[str, tuple[Stamp, Source]] | None = {} if folder is None else None
+        self._parsed_sources: dict[str, tuple[Source, str, Document | None]] = {}
 
     @classmethod
     def open(cls, site: Path) -> BuildCache:
@@ -198,6 +203,18 @@ class BuildCache:
         """`parse_document`, unless this text was parsed with these settings before."""
         if self._settings[0] is not config:
             self._settings = (config, f"{self.identity}{config!r}")
+        if self.folder is None:
+            last = self._parsed_sources.get(source.rel)
+            if last is not None and last[0] is source and last[1] == self._settings[1]:
+                for problem in self.documents[source.rel][1].problems:
+                    problems.add(problem)
+                return last[2]
+            document = self._parse(source, config, problems)
+            self._parsed_sources[source.rel] = (source, self._settings[1], document)
+            return document
+        return self._parse(source, config, problems)
+
+    def _parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
         digest = hashlib.sha1((self._settings[1] + source.text).encode()).hexdigest()
         known = self.documents.get(source.rel)
         if known is None or known[0] != digest:
@@ -222,6 +239,7 @@ class BuildCache:
         gone = self.documents.keys() - present
         for rel in gone:
             del self.documents[rel]
+            self._parsed_sources.pop(rel, None)
         self._dirty |= bool(gone)
 
     def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
@@ -229,7 +247,7 @@ class BuildCache:
         """`build_site`, reusing what it worked out last time when no front matter changed:
         the live preview (a cache in memory) keeps the whole model, a cache in a folder
         the cross-link panels, which are most of the work."""
-        fronts = [(d.rel, d.front_matter) for d in documents]
+        fronts = [(d.rel, d.front_matter_digest) for d in documents]
         key = hashlib.sha1(repr((config, [(e.term, e.definition, e.aliases, e.line)
                                           for e in glossary.entries],
                                  drafts, sorted(unparsed), fronts)).encode()).hexdigest()

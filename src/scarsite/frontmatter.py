@@ -7,6 +7,8 @@ YAML marks are mapped to file lines, so every mistake points at its line.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -42,10 +44,21 @@ class Document:
     def rel(self) -> str:
         return self.source.rel
 
-    @property
+    # Worked out once per document: the live preview keeps unchanged documents between
+    # rebuilds, so their digests are not taken again.
+    @functools.cached_property
     def front_matter(self) -> str:
         """The file's text before the body: everything that other pages can show of it."""
         return self.source.text[:len(self.source.text) - len(self.body)]
+
+    @functools.cached_property
+    def front_matter_digest(self) -> str:
+        return hashlib.sha1(self.front_matter.encode()).hexdigest()
+
+    @functools.cached_property
+    def body_digest(self) -> str:
+        """A digest of the body and where it starts (messages give file lines)."""
+        return hashlib.sha256(f"{self.body_line}\0{self.body}".encode()).hexdigest()
 
     def line_of(self, key: str, index: int | None = None) -> int:
         if index is not None and index < len(self.item_lines.get(key, ())):

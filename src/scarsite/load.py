@@ -27,8 +27,16 @@ class Source:
     text: str
 
 
-def load_sources(site: Path, problems: Problems) -> list[Source]:
-    """Read every `content/<section>/<name>.md` file of the site."""
+Stamp = tuple[int, int, int]  # a file's size, modification time and inode
+
+
+def load_sources(site: Path, problems: Problems,
+                 known: dict[str, tuple[Stamp, Source]] | None = None) -> list[Source]:
+    """Read every `content/<section>/<name>.md` file of the site.
+
+    With `known` (kept by the live preview, which is told which files changed and drops
+    them from it), a file whose stamp is unchanged is not read again; `known` is updated.
+    """
     content = site / CONTENT_DIR
     if not content.is_dir():
         raise SiteError(CONTENT_DIR, 0, "", "no content folder: articles go in "
@@ -54,10 +62,27 @@ def load_sources(site: Path, problems: Problems) -> list[Source]:
                            f"{did_you_mean(section, KIND_BY_SECTION)}; use one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
+        stamp = _stamp(entry) if known is not None else None
+        if known is not None and rel in known and known[rel][0] == stamp:
+            sources.append(known[rel][1])
+            continue
         text = _read_text(Path(entry.path), rel, problems)
         if text is not None:
             sources.append(Source(rel, section, text))
+            if known is not None and stamp is not None:
+                known[rel] = (stamp, sources[-1])
+    if known is not None:
+        for gone in known.keys() - {source.rel for source in sources}:
+            del known[gone]
     return sources
+
+
+def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
+    try:
+        stat = entry.stat()
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def _markdown_entries(folder: str, parts: tuple[str, ...]) -> list[tuple[tuple[str, ...],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import weakref
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +89,14 @@ class BodyCache:
 
     def __init__(self, entries: dict[tuple[str, str], Converted] | None = None) -> None:
         self.entries = entries or {}
+        self.checked: weakref.ref[Site] | None = None  # the model every entry was checked with
 
     def get(self, key: tuple[str, str], site: Site) -> Converted | None:
         entry = self.entries.get(key)
         if entry is None or not entry.body.available():
             return None
+        if self.checked is not None and self.checked() is site:
+            return entry  # checked against this very model (the preview reuses models)
         for target, path in entry.targets.items():
             article = site.by_source.get(target)
             if article is None or article.path != path:
@@ -113,8 +117,8 @@ def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None
     Bodies not in `cache` are converted over up to `jobs` processes.
     """
     context = _context_hash(site)
-    keys = {a.rel: (a.rel, hashlib.sha256((context + a.doc.body + str(a.doc.body_line))
-                                          .encode()).hexdigest()) for a in site.articles}
+    keys = {a.rel: (a.rel, hashlib.sha256((context + a.doc.body_digest).encode()).hexdigest())
+            for a in site.articles}
     converted: dict[str, Converted] = {}
     todo = []
     for article in site.articles:
@@ -133,13 +137,13 @@ def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None
             cache.put(keys[article.rel], entry)
     if cache is not None:
         cache.keep_only(set(keys.values()))
+        cache.checked = weakref.ref(site)
     bodies = {a.rel: converted[a.rel].body for a in site.articles}
-    glossary_uses: set[str] = set()
-    for article in site.articles:
-        rel = article.rel
-        for link in converted[rel].links:
-            _check_anchor(rel, link, bodies, problems)
-        glossary_uses |= converted[rel].glossary_uses
+    for rel, entry in converted.items():
+        for link in entry.links:
+            if link.anchor and link.anchor not in bodies[link.target or rel].anchors:
+                _report_anchor(rel, link, bodies, problems)
+    glossary_uses = set().union(*(entry.glossary_uses for entry in converted.values()))
     for entry in site.glossary.entries:
         if entry.anchor not in glossary_uses:
             problems.warn(GLOSSARY_FILE, entry.line, "term", f"'{entry.term}' is not used in any "
@@ -183,13 +187,11 @@ def _context_hash(site: Site) -> str:
                                 site.config.base_path, glossary)).encode()).hexdigest()
 
 
-def _check_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:
+def _report_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:
     target = link.target or source
-    anchors = bodies[target].anchors
-    if link.anchor and link.anchor not in anchors:
-        where = "on this page" if target == source else f"in {target}"
-        problems.error(source, link.line, "link", f"'#{link.anchor}' is not a heading {where}"
-                       f"{did_you_mean(link.anchor, anchors)}")
+    where = "on this page" if target == source else f"in {target}"
+    problems.error(source, link.line, "link", f"'#{link.anchor}' is not a heading {where}"
+                   f"{did_you_mean(link.anchor, bodies[target].anchors)}")
 
 
 class _LinkRewriter(Treeprocessor):

@@ -8,6 +8,7 @@ both pages, once. Reports unknown terms, links to drafts and URL collisions.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,10 +48,11 @@ class Article:
     `reading`), so the page is rendered again only when something it showed changes.
     """
 
-    __slots__ = ("_doc", "_kind", "_path", "_sort_key", "is_term")
+    __slots__ = ("_doc", "_kind", "_path", "_sort_key", "is_term", "rel")
 
     def __init__(self, doc: Document, path: str, is_term: bool) -> None:
         self._doc = doc
+        self.rel = doc.rel  # the content path, which identifies the article (not noted as a read)
         self._path = path  # output path relative to the site root, e.g. 'treatments/subcision/'
         self.is_term = is_term  # a taxonomy term: other articles can name it in front matter
         meta = doc.meta
@@ -63,19 +65,14 @@ class Article:
     @property
     def doc(self) -> Document:
         if _reads is not None:
-            _reads.add(("article", self._doc.rel))
+            _reads.add(("article", self.rel))
         return self._doc
 
     @property
     def path(self) -> str:
         if _reads is not None:
-            _reads.add(("article", self._doc.rel))
+            _reads.add(("article", self.rel))
         return self._path
-
-    @property
-    def rel(self) -> str:
-        """The content path, which identifies the article (not noted as a read)."""
-        return self._doc.rel
 
     @property
     def meta(self) -> FrontMatter:
@@ -84,7 +81,7 @@ class Article:
     @property
     def kind(self) -> str:
         if _reads is not None:
-            _reads.add(("article", self._doc.rel))
+            _reads.add(("article", self.rel))
         return self._kind
 
     @property
@@ -97,7 +94,7 @@ class Article:
 
     def sort_key(self) -> tuple[int, int, str, str]:
         if _reads is not None:
-            _reads.add(("article", self._doc.rel))
+            _reads.add(("article", self.rel))
         return self._sort_key
 
     def replace_document(self, doc: Document) -> None:
@@ -156,6 +153,19 @@ class Panel:
     title: str
     articles: tuple[Article, ...]
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What the panel shows, by identity of its articles (the preview reuses panels)."""
+        return f"P:{self.kind}:{self.title}:{','.join(a.rel for a in self.articles)}"
+
+
+class Panels(tuple[Panel, ...]):
+    """The panels of one page, in order."""
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        return "|".join(panel.fingerprint for panel in self)
+
 
 @dataclass
 class Site:
@@ -166,7 +176,7 @@ class Site:
     by_source: dict[str, Article]  # content path -> article
     drafts: set[str]  # content paths of drafts left out of this build
     unparsed: set[str]  # content paths whose front matter had errors (already reported)
-    panels: dict[str, list[Panel]]  # content path -> the page's panels
+    panels: dict[str, Panels]  # content path -> the page's panels
     linked: Links  # the symmetric links made by front matter terms
     glossary: Glossary = field(default_factory=Glossary)
     links_checked: int = 0
@@ -218,8 +228,8 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
     edges = _term_edges(config, articles, draft_terms, unknown_ok, problems)
     if known_panels is not None:
         by_source = {a.doc.rel: a for a in articles}
-        panels = {rel: [Panel(kind, title, tuple(by_source[r] for r in members))
-                        for kind, title, members in known]
+        panels = {rel: Panels(Panel(kind, title, tuple(by_source[r] for r in members))
+                              for kind, title, members in known)
                   for rel, known in known_panels.items()}
     else:
         panels = _all_panels(articles, edges)
@@ -229,7 +239,7 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
 
 
 def _all_panels(articles: list[Article],
-                edges: dict[Article, set[Article]]) -> dict[str, list[Panel]]:
+                edges: dict[Article, set[Article]]) -> dict[str, Panels]:
     term_sets = {a: _term_set(a, edges) for a in articles}
     holders: dict[Article, list[Article]] = defaultdict(list)  # term -> articles having it
     for article, terms in term_sets.items():
@@ -307,7 +317,7 @@ def _term_edges(config: SiteConfig, articles: list[Article], draft_terms: set[tu
 
 
 def _panels(article: Article, edges: dict[Article, set[Article]], ranked: list[Article],
-            order: dict[Article, int]) -> list[Panel]:
+            order: dict[Article, int]) -> Panels:
     linked = edges.get(article, set())
     shown: set[Article] = {article}
     panels = []
@@ -321,7 +331,7 @@ def _panels(article: Article, edges: dict[Article, set[Article]], ranked: list[A
     others = tuple(a for a in ranked if a not in shown)[:RELATED_LIMIT]
     if others:
         panels.append(Panel("related", "Related articles", others))
-    return panels
+    return Panels(panels)
 
 
 def _term_set(article: Article, edges: dict[Article, set[Article]]) -> set[Article]:

@@ -11,6 +11,7 @@ template's file and line.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ from .config import LISTED_KINDS
 from .errors import Problem, Problems
 from .glossary import GLOSSARY_FILE
 from .markup import Body
-from .model import Article, Panel, Site, note_read, reading
+from .model import Article, Panel, Panels, Site, note_read, reading
 from .parallel import parallel_map
 from .schema import EVIDENCE_LEVELS
 from .static import StaticFiles
@@ -31,6 +32,7 @@ from .structured import glossary_data, structured_data
 
 TEMPLATES_DIR = "templates"
 FEED_SIZE = 20
+OPTIONAL_TEMPLATES = ("compare.html", "search.html", "glossary.html")  # pages made if present
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -78,6 +80,8 @@ class Rendered:
     kept: set[str] = field(default_factory=set)
     records: dict[str, PageRecord] = field(default_factory=dict)  # every page of this build
     digests: dict[tuple[str, str], str] = field(default_factory=dict)  # of every part read
+    # The site these digests were taken of, while it lives (the preview reuses its model).
+    model: weakref.ref[Site] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,19 @@ class _Job:
     output: str
     templates: tuple[str, ...]
     context: dict[str, Any]
+    body: str | None = None  # content path of the article whose body the page shows
+
+
+@dataclass
+class _Plan:
+    """Every page of one site model, with the part of each page's key that does not
+    depend on the bodies. The live preview reuses it while only bodies change."""
+
+    model: weakref.ref[Site]
+    salt: str
+    sections: list[Section]
+    work: list[_Job]
+    keys: list[str]
 
 
 def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: Path,
@@ -99,23 +116,29 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     version of scarsite. Compiled templates are kept in the folder `compiled`, if given.
     """
     theme = _Theme.for_site(root / TEMPLATES_DIR, site, static, compiled)
-    sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
-                for k in LISTED_KINDS]
+    salt = _digest(repr((salt, site.config, sorted(static.names.items()),
+                         [(e.term, e.definition, e.aliases) for e in site.glossary.entries],
+                         [name for name in OPTIONAL_TEMPLATES if _has_template(theme.env, name)])))
+    plan = theme.plan
+    if plan is None or plan.model() is not site or plan.salt != salt:
+        plan = theme.plan = _plan(site, salt, theme.env)
+    sections, work = plan.sections, plan.work
     common = {"site": site.config, "sections": sections, "evidence_levels": EVIDENCE_LEVELS,
               "linked": site.linked, "glossary": site.glossary}
-    work = _jobs(site, bodies, sections, theme.env)
     if len(site.glossary) and "glossary/index.html" not in [job.output for job in work]:
         problems.error(GLOSSARY_FILE, 0, "glossary", "articles link to /glossary/, but there is "
                        f"no {TEMPLATES_DIR}/glossary.html to make it")
     digests = _Digests(site, sections, theme.env)
     previous = previous or Rendered()
+    if previous.model is not None and previous.model() is site:
+        # The same model: only the templates can have changed among the parts pages read.
+        digests.known.update((part, digest) for part, digest in previous.digests.items()
+                             if part[0] != "template")
     changed = {part for part, digest in previous.digests.items() if digests.of(part) != digest}
-    salt = _digest(repr((salt, site.config, sorted(static.names.items()),
-                         [(e.term, e.definition, e.aliases) for e in site.glossary.entries])))
-    result = Rendered()
+    result = Rendered(model=weakref.ref(site))
     todo: list[tuple[_Job, str]] = []
-    for job in work:
-        key = _digest(f"{salt}{job.output}{job.templates}{_fingerprint(job.context)}")
+    for job, base in zip(work, plan.keys, strict=True):
+        key = base if job.body is None else _digest(base + bodies[job.body].digest)
         record = previous.records.get(job.output)
         if (record is not None and record.key == key and not record.read_any(changed)
                 and can_keep(job.output)):
@@ -128,7 +151,10 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
         job = todo[index][0]
         found = Problems()
         with reading() as reads:
-            text = _render(theme.env, list(job.templates), {**common, **job.context}, found)
+            context = {**common, **job.context}
+            if job.body is not None:
+                context["body"] = bodies[job.body]
+            text = _render(theme.env, list(job.templates), context, found)
         return (None if text is None else text.encode("utf-8")), reads, found.items
 
     parts = set(previous.digests)
@@ -147,20 +173,28 @@ def render_site(site: Site, bodies: dict[str, Body], static: StaticFiles, root: 
     return result
 
 
-def _jobs(site: Site, bodies: dict[str, Body], sections: list[Section],
-          env: jinja2.Environment) -> list[_Job]:
+def _plan(site: Site, salt: str, env: jinja2.Environment) -> _Plan:
+    sections = [Section(k.name, k.title, f"{k.section}/", tuple(site.section(k.name)))
+                for k in LISTED_KINDS]
+    work = _jobs(site, sections, env)
+    keys = [_digest(f"{salt}{job.output}{job.templates}{_fingerprint(job.context)}")
+            for job in work]
+    return _Plan(weakref.ref(site), salt, sections, work, keys)
+
+
+def _jobs(site: Site, sections: list[Section], env: jinja2.Environment) -> list[_Job]:
     """Every page of the site: where it goes, its templates and its own context."""
     work = [_Job("index.html", ("home.html",), {"page_path": ""}),
             _Job("404.html", ("404.html",), {"page_path": "404.html"})]
     work += [_Job(f"{s.path}index.html", ("section.html",), {"page_path": s.path, "section": s})
              for s in sections]
+    section_of = {s.kind: s for s in sections}
     for article in site.articles:
         rel = article.rel
-        context = {"page_path": article.path, "page": article, "body": bodies[rel],
-                   "panels": site.panels[rel],
-                   "section": next((s for s in sections if s.kind == article.kind), None)}
+        context = {"page_path": article.path, "page": article, "panels": site.panels[rel],
+                   "section": section_of.get(article.kind)}
         work.append(_Job(f"{article.path}index.html", (f"{article.kind}.html", "article.html"),
-                         context))
+                         context, body=rel))
         for alias in article.meta.aliases:
             output = alias if alias.endswith(".html") else f"{alias}/index.html"
             work.append(_Job(output, ("redirect.html",), {"page_path": alias, "target": article}))
@@ -176,10 +210,10 @@ def _jobs(site: Site, bodies: dict[str, Body], sections: list[Section],
         _Job("robots.txt", ("robots.txt",), {"page_path": "robots.txt"}),
     ]
     # Pages the theme may offer; each is made only when the theme has its template.
-    optional = [_Job("compare/index.html", ("compare.html",), {"page_path": "compare/"}),
-                _Job("search/index.html", ("search.html",), {"page_path": "search/"}),
-                _Job("glossary/index.html", ("glossary.html",), {"page_path": "glossary/"})]
-    return work + [job for job in optional if _has_template(env, job.templates[0])]
+    work += [_Job(f"{name.removesuffix('.html')}/index.html", (name,),
+                  {"page_path": f"{name.removesuffix('.html')}/"})
+             for name in OPTIONAL_TEMPLATES if _has_template(env, name)]
+    return work
 
 
 class _Digests:
@@ -188,12 +222,12 @@ class _Digests:
     def __init__(self, site: Site, sections: list[Section], env: jinja2.Environment) -> None:
         self._site, self._env = site, env
         self._sections = {s.kind: s._articles for s in sections}
-        self._known: dict[tuple[str, str], str] = {}
+        self.known: dict[tuple[str, str], str] = {}
 
     def of(self, part: tuple[str, str]) -> str:
-        if part not in self._known:
-            self._known[part] = self._work_out(*part)
-        return self._known[part]
+        if part not in self.known:
+            self.known[part] = self._work_out(*part)
+        return self.known[part]
 
     def _work_out(self, kind: str, name: str) -> str:
         site = self._site
@@ -201,7 +235,7 @@ class _Digests:
             article = site.by_source.get(name)
             if article is None:
                 return ""
-            return _digest(f"{article._path}\0{article._doc.front_matter}")
+            return _digest(f"{article._path}\0{article._doc.front_matter_digest}")
         if kind == "links":
             article = site.by_source.get(name)
             linked = site.linked.untracked(article) if article is not None else ()
@@ -227,8 +261,8 @@ def _fingerprint(value: Any) -> str:
         return f"A:{value.rel}"
     if isinstance(value, Body):
         return f"B:{value.digest}"
-    if isinstance(value, Panel):
-        return f"P:{value.kind}:{value.title}:{','.join(a.rel for a in value.articles)}"
+    if isinstance(value, Panel | Panels):
+        return value.fingerprint
     if isinstance(value, Section):
         return f"S:{value.kind}:{value.title}:{value.path}"
     if isinstance(value, dict):
@@ -274,6 +308,7 @@ class _Theme:
     def __init__(self, folder: Path, compiled: Path | None) -> None:
         self.site: Site
         self.static: StaticFiles
+        self.plan: _Plan | None = None  # the pages of the last site rendered
         if compiled is not None:
             compiled.mkdir(parents=True, exist_ok=True)
         self.env = _NotingEnvironment(
