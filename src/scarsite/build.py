@@ -3,6 +3,8 @@
 `build()` runs the stages in order, collecting every problem they report.
 Output is written only when no stage found an error (or, with `strict`, a
 warning), and then all at once, so the previous site survives a failed build.
+After the load stage, a build whose inputs and output are exactly those of the
+last successful one stops: the output is up to date (see `cache.LastBuild`).
 """
 
 from __future__ import annotations
