@@ -8,6 +8,7 @@ on which worker finished first.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -38,6 +39,9 @@ def parallel_map(task: Callable[[Item], Result], items: Sequence[Item],
         return [task(item) for item in items]
     global _task
     _task = task
+    # Workers share the parent's memory until they write to it; a garbage collection in
+    # a worker would write to every object it looks at, so they are frozen first.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             return pool.map(_run, items, chunksize=max(1, len(items) // (jobs * 8)))
