@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test serve check lint golden clean bench
+.PHONY: build compile test serve check lint golden clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-build: $(VENV)/.installed
+# An editable install leaves scarsite's own modules to be compiled on every start when
+# Python may not write bytecode (PYTHONDONTWRITEBYTECODE); compile them once here.
+compile: $(VENV)/.installed
+	$(BIN)/python -m compileall -q src/scarsite
+
+build: compile
 	$(BIN)/scarsite build $(BUILD_FLAGS)
 
 check: $(VENV)/.installed
@@ -32,7 +37,7 @@ serve: $(VENV)/.installed
 
 # Build and preview timings on synthetic sites; see benchmarks/run.py. Not part of `make test`.
 # e.g. make bench BENCH_FLAGS="--sizes 1000 --runs 3"
-bench: $(VENV)/.installed
+bench: compile
 	$(BIN)/python benchmarks/run.py $(BENCH_FLAGS)
 
 golden: $(VENV)/.installed-test

@@ -121,7 +121,8 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
             # going through it again and again (seconds at 10,000 articles).
             gc.disable()
             try:
-                cache = BuildCache.open(source) if options.cache else BuildCache()
+                with report.stage("open cache"):
+                    cache = BuildCache.open(source) if options.cache else BuildCache()
             finally:
                 gc.freeze()
                 gc.enable()
