@@ -14,7 +14,15 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
-from .browser_support import ARTIFACTS, GATE_COUNTS, SiteServer, Tab, TabFactory, html_pages
+from .browser_support import (
+    ARTIFACTS,
+    GATE_COUNTS,
+    SiteServer,
+    Tab,
+    TabFactory,
+    html_pages,
+    require_tool,
+)
 from .browser_support import page_url as url_of
 
 SCAR_TYPE = "Rolling scars"  # a scar type of the real site, and one of its treatments
@@ -33,6 +41,33 @@ def _breadcrumbs(page: Page) -> list[str]:
 
 def _current_crumb(page: Page) -> str:
     return page.locator(".breadcrumbs [aria-current=page]").inner_text().strip()
+
+
+# --- the set-up itself -----------------------------------------------------------------------
+
+def test_a_missing_browser_or_java_skips_here_and_fails_under_ci(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert require_tool("/usr/bin/chromium", "not used") == "/usr/bin/chromium"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"^Chromium not found"):
+        require_tool(None, "Chromium not found: apt-get install chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_tool(None, "Chromium not found: apt-get install chromium")
+
+
+def test_the_test_server_serves_the_404_page_with_status_404(site_server: SiteServer,
+                                                             built_site: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(site_server.url("compare/")) as response:
+        assert response.status == 200
+    for path in ("no-such-page/", "static/", "compare/missing.css"):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(site_server.url(path))
+        assert caught.value.code == 404, path
+        assert caught.value.read() == (built_site / "404.html").read_bytes()
 
 
 # --- following the cross-links ------------------------------------------------------------
