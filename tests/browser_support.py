@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,10 +68,27 @@ def chromium_args() -> list[str]:
     return args
 
 
-def build_real_site(output: Path) -> Path:
-    """Build this repository's site into `output` with the public command, search included."""
+SUB_PATH_URL = "https://example.github.io/scarsite/"  # as on a GitHub Pages project site
+
+
+def build_real_site(output: Path, base_url: str | None = None) -> Path:
+    """Build this repository's site into `output` with the public command, search included.
+
+    With `base_url`, a copy of the site whose settings say `base_url = <base_url>` is built,
+    to see the site published under a sub-path.
+    """
+    source = REPO
+    if base_url is not None:
+        source = output.parent / "source"
+        for folder in ("content", "templates", "static"):
+            shutil.copytree(REPO / folder, source / folder)
+        settings = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+        settings, count = re.subn(r'(?m)^base_url = ".*"$', f'base_url = "{base_url}"',
+                                  settings)
+        assert count == 1, "no base_url line in pyproject.toml"
+        (source / "pyproject.toml").write_text(settings, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "scarsite", "build", "--source", str(REPO), "--output",
+        [sys.executable, "-m", "scarsite", "build", "--source", str(source), "--output",
          str(output), "--no-cache"],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

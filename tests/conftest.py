@@ -8,12 +8,14 @@ import sys
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from .browser_support import (
     GATE_COUNTS,
+    SUB_PATH_URL,
     SiteServer,
     Tab,
     TabFactory,
@@ -179,6 +181,19 @@ def site_server(built_site: Path) -> Iterator[SiteServer]:
 
 
 @pytest.fixture(scope="session")
+def sub_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same site with `base_url` under a sub-path, as on a GitHub Pages project site."""
+    return build_real_site(tmp_path_factory.mktemp("sub-path-site") / "build", SUB_PATH_URL)
+
+
+@pytest.fixture(scope="session")
+def sub_path_server(sub_path_site: Path) -> Iterator[SiteServer]:
+    server = SiteServer(sub_path_site, urlsplit(SUB_PATH_URL).path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, one for the whole session."""
     executable = require_tool(chromium_path(), "Chromium not found: apt-get install chromium")
@@ -196,8 +211,8 @@ def new_tab(browser: Browser, site_server: SiteServer,
     any of them is an error."""
     tabs: list[Tab] = []
 
-    def open_tab(**options: object) -> Tab:
-        tabs.append(Tab.open(browser, site_server, **options))  # type: ignore[arg-type]
+    def open_tab(server: SiteServer | None = None, **options: object) -> Tab:
+        tabs.append(Tab.open(browser, server or site_server, **options))  # type: ignore[arg-type]
         return tabs[-1]
 
     yield open_tab

