@@ -436,11 +436,11 @@ def test_print_hides_navigation_and_shows_link_addresses(tab: Tab) -> None:
     page = tab.page
     tab.goto("treatments/subcision/")
     after = """el => getComputedStyle(el, '::after').content"""
-    body_link = page.locator(".body a[href]:not([href^='#'])").filter(
-        has_not=page.locator(".term-tip")).first
-    links = {"body": body_link, "reference": page.locator(".references a").first,
+    links = {"body": page.locator(".body a[href]:not([href^='#']):not(.term > a)").first,
+             "reference": page.locator(".references a").first,
              "panel": page.locator(".panel .article-list > li > a:not(.evidence)").first}
-    for link in links.values():
+    term = page.locator(".body .term > a").first  # a glossary word: no address in print
+    for link in [*links.values(), term]:
         assert link.evaluate(after) == "none"  # on screen, no addresses
     navigation = page.locator("nav, .search-box, .skip-link")
     assert navigation.count() >= 4  # main, breadcrumbs, contents; search box; skip link
@@ -453,6 +453,7 @@ def test_print_hides_navigation_and_shows_link_addresses(tab: Tab) -> None:
     for kind, link in links.items():
         href = link.get_attribute("href")
         assert href and link.evaluate(after) == f'" ({href})"', kind
+    assert term.evaluate(after) == "none"
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator(".references")).to_be_visible()
 
