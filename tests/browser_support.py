@@ -29,7 +29,15 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    expect,
+)
 
 REPO = Path(__file__).parent.parent
 ARTIFACTS = REPO / "build-artifacts"  # screenshots for people to look at (git-ignored)
@@ -249,3 +257,20 @@ class Tab:
 
 
 TabFactory = Callable[..., Tab]
+
+
+def search_results(page: Page, word: str) -> set[str]:
+    """Every result link Pagefind shows for `word`, pressing "Load more results" as needed."""
+    message = page.locator(".pagefind-ui__message")
+    expect(message).to_have_text(re.compile(rf"^(\d+) results? for {re.escape(word)}$"))
+    count = int(message.inner_text().split()[0])
+    links = page.locator(".pagefind-ui__result-link")
+    expect(links).to_have_count(min(count, 5))
+    while links.count() < count:
+        shown = links.count()
+        page.get_by_role("button", name="Load more results").click()
+        expect(links).to_have_count(min(count, shown + 5))
+    hrefs = {links.nth(i).get_attribute("href") or "" for i in range(links.count())}
+    assert len(hrefs) == count
+    return hrefs
+
