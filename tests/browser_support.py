@@ -36,6 +36,7 @@ from playwright.sync_api import (
     Page,
     Request,
     Response,
+    Route,
     expect,
 )
 
@@ -215,15 +216,14 @@ class Tab:
                     else None)
         return tab
 
-    def _route(self, route: object) -> None:
-        request = route.request  # type: ignore[attr-defined]
-        parts = urlsplit(request.url)
+    def _route(self, route: Route) -> None:
+        parts = urlsplit(route.request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and \
                 f"{parts.scheme}://{parts.netloc}" != self.server.origin:
-            self.problems.append(f"request to another host: {request.url}")
-            route.abort("blockedbyclient")  # type: ignore[attr-defined]
+            self.problems.append(f"request to another host: {route.request.url}")
+            route.abort("blockedbyclient")
         else:
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
