@@ -44,4 +44,4 @@ golden: $(VENV)/.installed-test
 	$(BIN)/pytest tests/test_golden.py --update-golden
 
 clean:
-	rm -rf build .build.* .scarsite-cache
+	rm -rf build .build.* .scarsite-cache build-artifacts

@@ -5,11 +5,26 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from .browser_support import (
+    GATE_COUNTS,
+    SUB_PATH_URL,
+    SiteServer,
+    Tab,
+    TabFactory,
+    build_real_site,
+    chromium_args,
+    chromium_path,
+    require_tool,
+    site_base_path,
+)
 
 SITES = Path(__file__).parent / "sites"
 THEME = SITES / "golden"  # the golden site's small theme is reused by the other sample sites
@@ -145,3 +160,81 @@ def make_themed_site(tmp_path: Path) -> Callable[..., Path]:
             path.write_text(text, encoding="utf-8")
         return root
     return make
+
+
+# --- the real site, served, and a real browser (browser, accessibility and validity tests) ---
+
+VISITED: dict[str, set[str]] = {}  # test module -> every URL a browser tab opened
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's site, built once per session with `scarsite build`, search included."""
+    return build_real_site(tmp_path_factory.mktemp("real-site") / "build")
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site: Path) -> Iterator[SiteServer]:
+    server = SiteServer(built_site, site_base_path())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sub_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same site with `base_url` under a sub-path, as on a GitHub Pages project site."""
+    return build_real_site(tmp_path_factory.mktemp("sub-path-site") / "build", SUB_PATH_URL)
+
+
+@pytest.fixture(scope="session")
+def sub_path_server(sub_path_site: Path) -> Iterator[SiteServer]:
+    server = SiteServer(sub_path_site, urlsplit(SUB_PATH_URL).path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, one for the whole session."""
+    executable = require_tool(chromium_path(), "Chromium not found: apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=chromium_args())
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_tab(browser: Browser, site_server: SiteServer,
+            request: pytest.FixtureRequest) -> Iterator[TabFactory]:
+    """Opens watched tabs; after the test, any console error or failed or outside request in
+    any of them is an error."""
+    tabs: list[Tab] = []
+
+    def open_tab(server: SiteServer | None = None, **options: object) -> Tab:
+        tabs.append(Tab.open(browser, server or site_server, **options))  # type: ignore[arg-type]
+        return tabs[-1]
+
+    yield open_tab
+    problems = []
+    for tab in tabs:
+        tab.close()
+        problems += tab.problems
+        VISITED.setdefault(request.module.__name__, set()).update(tab.visited)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.fixture
+def tab(new_tab: TabFactory) -> Tab:
+    """A watched browser tab, 1280 x 800 px."""
+    return new_tab()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [f"{module.rsplit('.', 1)[-1]}: {len(urls)} distinct URLs opened in the browser"
+             for module, urls in sorted(VISITED.items())]
+    lines += [f"{gate}: {count}" for gate, count in GATE_COUNTS.items()]
+    if lines:
+        terminalreporter.write_sep("-", "pages checked by the browser, axe and Nu gates")
+        for line in lines:
+            terminalreporter.write_line(line)
