@@ -9,6 +9,7 @@ last successful one stops: the output is up to date (see `cache.LastBuild`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from .parallel import default_jobs
 from .render import TEMPLATES_DIR, Rendered, render_site
 from .search import index_search
 from .static import STATIC_DIR, StaticFiles, collect_static
-from .write import write_site
+from .write import site_lock, write_site
 
 OUTPUT_DIR = "build"
 
@@ -92,75 +93,83 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport
     """Build the site at `options.source`; the report says what happened.
 
     `cache` is what can be reused from earlier builds; by default the one kept in the
-    site folder (a throwaway one with `options.cache` off).
+    site folder (a throwaway one with `options.cache` off). A build that writes holds the
+    site's lock, so a second build started at the same time stops with a message.
     """
     report = BuildReport(options)
-    problems = report.problems
-    source = options.source
-    output = options.output_dir
-    jobs = options.jobs or default_jobs()
     start = time.perf_counter()
     try:
         _check_output_folder(options)
-        with report.stage("settings"):
-            config = report.config = load_config(source, problems)
-        with report.stage("load"):
-            sources = load_sources(source, problems, cache.sources if cache else None)
-            static = report.static = collect_static(source)
-        inputs = ""
-        if cache is None and options.cache and options.write:
-            with report.stage("up-to-date check"):
-                inputs = _inputs(options, config, sources, static)
-                last = last_build(source, inputs, output)
-            if last is not None:
-                _report_again(report, last.problems, last.summary)
-                report.seconds = time.perf_counter() - start
-                return report
-        if cache is None:
-            # What is loaded lives for the whole build: keep the garbage collector from
-            # going through it again and again (seconds at 10,000 articles).
-            gc.disable()
-            try:
-                with report.stage("open cache"):
-                    cache = BuildCache.open(source) if options.cache else BuildCache()
-            finally:
-                gc.freeze()
-                gc.enable()
-        with report.stage("parse"):
-            parsed = {s.rel: cache.parse(s, config, problems) for s in sources}
-            cache.forget_missing(set(parsed))
-            glossary = load_glossary(source, problems)
-        with report.stage("model"):
-            documents = [d for d in parsed.values() if d is not None]
-            unparsed = {rel for rel, d in parsed.items() if d is None}
-            site = report.site = cache.model(config, documents, glossary, options.drafts,
-                                             unparsed, problems)
-        with report.stage("markdown"):
-            bodies = render_bodies(site, problems, cache.bodies, jobs)
-        report.counts = count_site(site)
-        if options.editorial:
-            with report.stage("editorial"):
-                report.editorial = editorial_report(site, bodies, options.today or date.today(),
-                                                    problems)
-        with report.stage("render"):
-            rendered = report.rendered = render_site(
-                site, bodies, static, source, problems, cache.page_records(output),
-                cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
-        if options.write and report.ok:
-            with report.stage("write"):
-                written = write_site(rendered.pages, static, output,
-                                     finish=_search_step(report), kept=rendered.kept)
-                report.files_written, report.files_changed = written.files, written.changed
-                cache.published(rendered, output)
-        if options.cache:
-            with report.stage("cache"):
-                cache.save()
-                if inputs and report.ok:
-                    remember_build(source, inputs, output, problems, _summary_of(report))
+        # Anything that writes (the output, or the cache in the site folder) is one at a time.
+        writes = options.write or options.cache
+        with site_lock(options.source) if writes else contextlib.nullcontext():
+            _run_stages(report, cache)
     except SiteError as exc:
-        problems.add(exc.problem)
+        report.problems.add(exc.problem)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
+    options, problems = report.options, report.problems
+    source, output = options.source, options.output_dir
+    jobs = options.jobs or default_jobs()
+    with report.stage("settings"):
+        config = report.config = load_config(source, problems)
+    with report.stage("load"):
+        sources = load_sources(source, problems, cache.sources if cache else None)
+        static = report.static = collect_static(source)
+    inputs = ""
+    if cache is None and options.cache and options.write:
+        with report.stage("up-to-date check"):
+            inputs = _inputs(options, config, sources, static)
+            last = last_build(source, inputs, output)
+        if last is not None:
+            _report_again(report, last.problems, last.summary)
+            return
+    if cache is None:
+        # What is loaded lives for the whole build: keep the garbage collector from
+        # going through it again and again (seconds at 10,000 articles).
+        gc.disable()
+        try:
+            with report.stage("open cache"):
+                cache = BuildCache.open(source) if options.cache else BuildCache()
+        finally:
+            gc.freeze()
+            gc.enable()
+    with report.stage("parse"):
+        parsed = {s.rel: cache.parse(s, config, problems) for s in sources}
+        cache.forget_missing(set(parsed))
+        glossary = load_glossary(source, problems)
+    with report.stage("model"):
+        documents = [d for d in parsed.values() if d is not None]
+        unparsed = {rel for rel, d in parsed.items() if d is None}
+        site = report.site = cache.model(config, documents, glossary, options.drafts,
+                                         unparsed, problems)
+    with report.stage("markdown"):
+        bodies = render_bodies(site, problems, cache.bodies, jobs)
+    report.counts = count_site(site)
+    if options.editorial:
+        with report.stage("editorial"):
+            report.editorial = editorial_report(site, bodies, options.today or date.today(),
+                                                problems)
+    with report.stage("render"):
+        rendered = report.rendered = render_site(
+            site, bodies, static, source, problems, cache.page_records(output),
+            cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
+    if options.write and report.ok:
+        with report.stage("write"):
+            written = write_site(rendered.pages, static, output,
+                                 finish=_search_step(report), kept=rendered.kept)
+            report.files_written, report.files_changed = written.files, written.changed
+            cache.published(rendered, output)
+    if options.cache:
+        # The cache only saves time: if it cannot be saved (a full disk), the site is
+        # still built and published, and the next build simply does more work.
+        with report.stage("cache"), contextlib.suppress(OSError):
+            cache.save()
+            if inputs and report.ok:
+                remember_build(source, inputs, output, problems, _summary_of(report))
 
 
 def count_site(site: Site) -> dict[str, Any]:

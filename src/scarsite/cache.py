@@ -157,6 +157,10 @@ class BuildCache:
         """The cache kept in the site folder, or an empty one if there is none (or it is
         unreadable, or from another version of scarsite)."""
         cache = cls(site / CACHE_DIR)
+        # Half-written files of a build that was killed (builds of a site take turns, so
+        # none of them is being written now).
+        for leftover in cache.folder.rglob("*.tmp"):  # type: ignore[union-attr]
+            leftover.unlink(missing_ok=True)
         try:
             with open(cache.folder / _CACHE_FILE, "rb") as file:  # type: ignore[operator]
                 state = pickle.load(file)
@@ -323,15 +327,21 @@ def _body_of(text: str, body_line: int) -> str:
 def _pickle_atomically(path: Path, state: object) -> None:
     """Pickle `state` into `path`, streamed (at 10,000 articles the pickle is tens of MB)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as file:
-        pickle.dump(state, file, protocol=5)
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as file:
+            pickle.dump(state, file, protocol=5)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # left only when writing failed
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # left only when writing failed
 
 
 def clean(site: Path, output: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import html
+import os
 import sys
 import threading
 import time
@@ -34,6 +35,7 @@ PREVIEW_DIR = ".scarsite-cache/preview"
 OVERLAY_ID = "scarsite-errors"
 # Saves closer together than this are one change (an editor writing several files).
 QUIET_MILLISECONDS = 20
+ALL_INTERFACES = ("0.0.0.0", "::", "", "*")  # hosts that mean every network interface
 
 
 class _PreviewCache(BuildCache):
@@ -168,9 +170,14 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool 
     # livereload's own watcher polls every 0.8 s and holds reloads back for seconds;
     # watchfiles is told of changes by the system, so a save shows in a fraction of that.
     server = Server(watcher=_no_watching()())
+    server.SFH = _preview_files()  # type: ignore[attr-defined]
     loop = ioloop.IOLoop.current()
     threading.Thread(target=_watch, args=(preview.watched(), loop, rebuild), daemon=True).start()
     url = f"http://{host}:{port}/"
+    if host in ALL_INTERFACES:
+        print(f"warning: --host {host} listens on every network interface: anyone who can "
+              "reach this computer can see the preview, drafts included. Use 127.0.0.1 "
+              "unless you mean to share it.", file=sys.stderr, flush=True)
     print(f"previewing {source.resolve()} at {url} (Ctrl+C stops)", flush=True)
     if open_browser:
         webbrowser.open(url)
@@ -185,6 +192,24 @@ def _watch(paths: list[Path], loop: object,
     existing = [str(path) for path in paths if path.exists()]
     for changes in watchfiles.watch(*existing, step=QUIET_MILLISECONDS, debounce=1600):
         loop.add_callback(rebuild, {Path(path) for _, path in changes})  # type: ignore[attr-defined]
+
+
+def _preview_files() -> type:
+    """livereload's file handler, made to serve only files inside the preview folder."""
+    from livereload.handlers import StaticFileHandler
+    from tornado.web import HTTPError
+
+    class PreviewFiles(StaticFileHandler):  # type: ignore[misc]
+        # Tornado already refuses paths that lead out of the folder; checking the real
+        # path (links resolved) here as well keeps that true whatever its version.
+        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+            real_root = os.path.realpath(root)
+            real = os.path.realpath(absolute_path)
+            if "\\" in self.path or os.path.commonpath([real_root, real]) != real_root:
+                raise HTTPError(403)
+            return super().validate_absolute_path(root, absolute_path)  # type: ignore[no-any-return]
+
+    return PreviewFiles
 
 
 def _no_watching() -> type:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +150,25 @@ def _update_spare(output: Path, spare: Path, marker: Path,
             shutil.rmtree(spare, ignore_errors=True)
             _mirror(output, spare)
         marker.touch()
+
+
+@contextlib.contextmanager
+def site_lock(site: Path) -> Iterator[None]:
+    """Hold the site's build lock; a SiteError if another build of the site holds it.
+
+    The lock is on the site folder itself (Linux `flock`), so there is no lock file to
+    leave behind, and a build that is killed lets go of it at once.
+    """
+    folder = os.open(site, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteError(str(site), 0, "build", "another scarsite build of this site is "
+                            "running; wait for it to finish, then build again") from None
+        yield
+    finally:
+        os.close(folder)  # closing lets go of the lock
 
 
 def spare_paths(output: Path) -> tuple[Path, Path]:
@@ -332,8 +352,12 @@ def _swap_in(staging: Path, output: Path) -> Path | None:
         staging.rename(output)
         return None
     old = output.with_name(f".{output.name}.old-{os.getpid()}")
-    output.rename(old)
-    staging.rename(output)
+    try:
+        _exchange(staging, output)  # one step: there is always a complete site at `output`
+        staging.rename(old)
+    except OSError:  # no renameat2 here: two renames, with a moment without `output`
+        output.rename(old)
+        staging.rename(output)
     return old
 
 
