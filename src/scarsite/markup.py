@@ -4,7 +4,8 @@ Input: the `Site` model. Output: a `Body` (HTML, contents, heading anchors) per
 article. Editors link to other articles by their source path, as on GitHub
 (`../treatments/subcision.md#risks`); those links become the target page's URL.
 Links to missing files, drafts, folders or missing headings are reported with
-the Markdown line they are on. Bodies never pass through Jinja.
+the Markdown line they are on. Bodies never pass through Jinja, and every body's
+HTML is limited to an allow-list (see `sanitize`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ from .glossary import GLOSSARY_FILE
 from .model import Article, Site
 from .pagestate import Link, PageState
 from .parallel import parallel_map
+from .sanitize import SafeTree, clean, report_raw_html
 from .termlinks import TermLinker
 
 EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "def_list",
               "sane_lists"]
-EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
+# Aligned table columns as an attribute, which SafeTree turns into a class: the pages'
+# Content-Security-Policy blocks the style attribute Markdown would use.
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}, "tables": {"use_align_attribute": True}}
 _UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
 
 
@@ -176,6 +180,9 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
     converter.reset()
     converter.page = page  # type: ignore[attr-defined]
     html = converter.convert(article.doc.body)
+    report_raw_html([piece for piece in converter.htmlStash.rawHtmlBlocks
+                     if isinstance(piece, str)], page)
+    html = clean(html)
     toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     _warn_h1(article, problems)
     body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
@@ -218,6 +225,7 @@ class _ScarsiteExtension(Extension):
         md.treeprocessors.register(_LinkRewriter(md), "scarsite-links", 1)
         md.treeprocessors.register(CalloutProcessor(md), "scarsite-callouts", 0.9)
         md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)
+        md.treeprocessors.register(SafeTree(md), "scarsite-safe", 0.7)
 
 
 def _link_error(page: PageState, href: str, message: str) -> None:
