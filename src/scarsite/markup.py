@@ -25,6 +25,16 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from . import __version__
+from .bounds import (
+    CONVERT_SECONDS,
+    MAX_NESTING,
+    TooSlow,
+    deepest_line,
+    html_nesting,
+    longest_paragraph,
+    markdown_nesting,
+    time_limit,
+)
 from .callouts import CalloutProcessor
 from .errors import Problem, Problems, did_you_mean
 from .glossary import GLOSSARY_FILE
@@ -171,11 +181,44 @@ def _convert_alone(article: Article, site: Site) -> tuple[Converted, list[Proble
         _converter = markdown.Markdown(extensions=[*extensions, _ScarsiteExtension()],
                                        output_format="html")
     problems = Problems()
-    return _convert(_converter, article, site, problems), problems.items
+    try:
+        with time_limit():
+            return _convert(_converter, article, site, problems), problems.items
+    except (TooSlow, RecursionError) as exc:
+        _converter = None  # stopped half-way through a body: the next one gets a fresh one
+        body = article.doc.body
+        if isinstance(exc, TooSlow):
+            index, message = longest_paragraph(body), (
+                f"took more than {CONVERT_SECONDS:g} seconds to convert; split this paragraph, "
+                "or remove what repeats in it (thousands of '[' are slow to convert)")
+        else:
+            index, message = deepest_line(body), ("nested too deeply to convert; use fewer "
+                                                  "levels of lists and block quotes")
+        problems = Problems()  # what was found before it stopped may be incomplete
+        problems.error(article.doc.rel, article.doc.body_line + index, "body", message)
+        return _not_converted(), problems.items
+
+
+def _not_converted() -> Converted:
+    """The empty body of an article whose body is an error."""
+    return Converted(Body("", (), frozenset(), 0), [], set(), {})
 
 
 def _convert(converter: markdown.Markdown, article: Article, site: Site,
              problems: Problems) -> Converted:
+    body = article.doc.body
+    deep = markdown_nesting(body)
+    if deep is not None:
+        problems.error(article.doc.rel, article.doc.body_line + deep[0], "body",
+                       f"lists or block quotes nested {deep[1]} levels deep; use at most "
+                       f"{MAX_NESTING}")
+        return _not_converted()
+    deep_tag = html_nesting(body)
+    if deep_tag is not None:
+        problems.error(article.doc.rel, article.doc.body_line + deep_tag, "body",
+                       f"HTML tags nested more than {MAX_NESTING} deep; close the tags you "
+                       f"open, and nest at most {MAX_NESTING}")
+        return _not_converted()
     page = PageState(article, site, problems)
     converter.reset()
     converter.page = page  # type: ignore[attr-defined]
