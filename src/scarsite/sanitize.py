@@ -10,9 +10,10 @@ handlers, or `javascript:`, `vbscript:` or `data:` URLs survive.
 
 nh3 does not say what it removed, so each piece of raw HTML Markdown kept aside (its
 "stash") is sanitized on its own as well and its start tags compared with the result: what
-went missing is reported as a warning at the piece's line. Markdown's own tree is checked
-the same way before it is serialized (`SafeTree`). The whole body is then sanitized once
-more, so what reaches a page never depends on the reporting being complete.
+went missing is reported as a warning at the piece's line. Markdown's own elements are
+checked against the same allow-list while they are still a tree (`SafeTree`). Whatever the
+reporting finds, the whole body is then sanitized, so what reaches a page never depends on
+the reporting being complete.
 """
 
 from __future__ import annotations
