@@ -142,23 +142,27 @@ def sections_of(html: str) -> dict[str, list[str]]:
 REPO = Path(__file__).parent.parent
 
 
+def write_themed_site(root: Path, files: dict[str, str]) -> Path:
+    """Write a site from {relative path: text} with this repository's theme and two small pages."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "static", root / "static")
+    pages = {"content/pages/about.md": article("About this site", "page"),
+             "content/pages/about/evidence.md": article(
+                 "How we rate the evidence", "page",
+                 "".join(f"## {level.title()} {{#{level}}}\n\nText.\n\n"
+                         for level in ("strong", "moderate", "limited", "insufficient")))}
+    for rel, text in {**pages, **files}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_themed_site(tmp_path: Path) -> Callable[..., Path]:
     """Write a site from {relative path: text} with this repository's theme and two small pages."""
     def make(files: dict[str, str], name: str = "themed") -> Path:
-        root = tmp_path / name
-        shutil.copytree(REPO / "templates", root / "templates")
-        shutil.copytree(REPO / "static", root / "static")
-        pages = {"content/pages/about.md": article("About this site", "page"),
-                 "content/pages/about/evidence.md": article(
-                     "How we rate the evidence", "page",
-                     "".join(f"## {level.title()} {{#{level}}}\n\nText.\n\n"
-                             for level in ("strong", "moderate", "limited", "insufficient")))}
-        for rel, text in {**pages, **files}.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return root
+        return write_themed_site(tmp_path / name, files)
     return make
 
 

@@ -18,6 +18,8 @@ from bs4 import BeautifulSoup
 
 from scarsite.build import BuildOptions, build
 
+from .browser_support import GATE_COUNTS
+
 ROOT = Path(__file__).parent.parent
 PAGE_LIMIT = 60 * 1024  # bytes of HTML + CSS for one article page
 
@@ -83,6 +85,35 @@ def test_article_pages_weigh_under_60_kb_with_their_css(output: Path) -> None:
     assert len(weights) >= 8
     heaviest = max(weights, key=weights.__getitem__)
     assert weights[heaviest] < PAGE_LIMIT, (heaviest, weights[heaviest])
+
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'",
+    "img-src": "'self' data:", "object-src": "'none'", "base-uri": "'self'",
+    "form-action": "'self'", "frame-src": "'none'"}
+
+
+def test_every_page_carries_the_content_security_policy_and_nothing_inline(
+        output: Path) -> None:
+    """The policy comes first in the head, before anything it governs, and no page needs it
+    relaxed: no inline script (JSON-LD data is not run), style element or style attribute."""
+    pages = _pages(output)
+    for name, page in pages:
+        metas = page.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+        assert len(metas) == 1 and metas[0].parent.name == "head", name
+        policy = dict(directive.strip().split(" ", 1)
+                      for directive in metas[0]["content"].split(";"))
+        assert policy == CONTENT_SECURITY_POLICY, name
+        before = metas[0].find_all_previous(["script", "link", "style", "base"])
+        assert before == [], name
+        for element in page.find_all(True):
+            assert "style" not in element.attrs, (name, element.name)
+            assert not any(attribute.startswith("on") for attribute in element.attrs), name
+        assert page.find("style") is None, name
+        for script in page.find_all("script"):
+            assert script.get("src") or script.get("type") == "application/ld+json", name
+    assert len(pages) >= 40
+    GATE_COUNTS["pages checked for the Content-Security-Policy meta tag"] = str(len(pages))
 
 
 # --- the stylesheet ---------------------------------------------------------

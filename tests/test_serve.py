@@ -11,6 +11,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from playwright.sync_api import Browser, expect
+
 from scarsite.build import BuildOptions, build
 from scarsite.serve import OVERLAY_ID, Preview
 
@@ -163,3 +165,46 @@ def _poll(fetch: Callable[[], str], until: Callable[[str], bool] = bool,
         if time.monotonic() > deadline:
             raise AssertionError("the preview did not update in time")
         time.sleep(0.2)
+
+
+def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_policy(
+        make_themed_site: Callable[..., Path], browser: Browser) -> None:
+    """The pages allow no inline script or style: the reload client and the error overlay
+    must both work as files."""
+    body = "See [rolling](../scar-types/rolling.md).\n"
+    site = make_themed_site({
+        "content/scar-types/rolling.md": article("Rolling", "scar-type"),
+        "content/guides/g.md": article("G", "guide", body)})
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
+                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    url = f"http://127.0.0.1:{port}/guides/g/"
+    context = browser.new_context()
+    try:
+        _poll(lambda: _get(url))
+        messages: list[str] = []
+        context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+        context.on("weberror", lambda error: messages.append(f"script error: {error.error}"))
+        page = context.new_page()
+        with page.expect_websocket() as opened:
+            page.goto(url)
+        assert opened.value.url == f"ws://127.0.0.1:{port}/livereload"  # the client runs
+        page.wait_for_timeout(500)  # for its greeting with the server
+
+        (site / "content/guides/g.md").write_text(
+            article("G", "guide", body.replace("rolling.md", "rollin.md")))
+        overlay = page.locator(f"#{OVERLAY_ID}")
+        expect(overlay).to_be_visible(timeout=15_000)  # reloaded by itself
+        expect(overlay).to_contain_text("content/guides/g.md:9: link: '../scar-types/rollin.md'")
+        style = overlay.evaluate("el => { const s = getComputedStyle(el);"
+                                 " return [s.position, s.backgroundColor, s.color]; }")
+        assert style == ["fixed", "rgb(122, 16, 16)", "rgb(255, 255, 255)"]
+
+        (site / "content/guides/g.md").write_text(article("G", "guide", body))
+        expect(overlay).to_have_count(0, timeout=15_000)
+        assert [m for m in messages if not m.startswith(("log:", "info:", "debug:"))] == []
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(timeout=10)

@@ -50,7 +50,7 @@ def code_identity() -> str:
     digest = hashlib.sha1(__version__.encode())
     for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
         digest.update(path.name.encode() + path.read_bytes())
-    for library in ("markdown", "jinja2", "markupsafe"):
+    for library in ("markdown", "jinja2", "markupsafe", "nh3"):
         with contextlib.suppress(PackageNotFoundError):
             digest.update(f"{library} {version(library)}".encode())
     digest.update(yaml.__version__.encode())

@@ -4,7 +4,8 @@ Input: the `Site` model. Output: a `Body` (HTML, contents, heading anchors) per
 article. Editors link to other articles by their source path, as on GitHub
 (`../treatments/subcision.md#risks`); those links become the target page's URL.
 Links to missing files, drafts, folders or missing headings are reported with
-the Markdown line they are on. Bodies never pass through Jinja.
+the Markdown line they are on. Bodies never pass through Jinja, and every body's
+HTML is limited to an allow-list (see `sanitize`).
 """
 
 from __future__ import annotations
@@ -24,17 +25,30 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from . import __version__
+from .bounds import (
+    CONVERT_SECONDS,
+    MAX_NESTING,
+    TooSlow,
+    deepest_line,
+    html_nesting,
+    longest_paragraph,
+    markdown_nesting,
+    time_limit,
+)
 from .callouts import CalloutProcessor
 from .errors import Problem, Problems, did_you_mean
 from .glossary import GLOSSARY_FILE
 from .model import Article, Site
 from .pagestate import Link, PageState
 from .parallel import parallel_map
+from .sanitize import SafeTree, clean, report_raw_html
 from .termlinks import TermLinker
 
 EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "def_list",
               "sane_lists"]
-EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
+# Aligned table columns as an attribute, which SafeTree turns into a class: the pages'
+# Content-Security-Policy blocks the style attribute Markdown would use.
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}, "tables": {"use_align_attribute": True}}
 _UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
 
 
@@ -167,15 +181,51 @@ def _convert_alone(article: Article, site: Site) -> tuple[Converted, list[Proble
         _converter = markdown.Markdown(extensions=[*extensions, _ScarsiteExtension()],
                                        output_format="html")
     problems = Problems()
-    return _convert(_converter, article, site, problems), problems.items
+    try:
+        with time_limit():
+            return _convert(_converter, article, site, problems), problems.items
+    except (TooSlow, RecursionError) as exc:
+        _converter = None  # stopped half-way through a body: the next one gets a fresh one
+        body = article.doc.body
+        if isinstance(exc, TooSlow):
+            index, message = longest_paragraph(body), (
+                f"took more than {CONVERT_SECONDS:g} seconds to convert; split this paragraph, "
+                "or remove what repeats in it (thousands of '[' are slow to convert)")
+        else:
+            index, message = deepest_line(body), ("nested too deeply to convert; use fewer "
+                                                  "levels of lists and block quotes")
+        problems = Problems()  # what was found before it stopped may be incomplete
+        problems.error(article.doc.rel, article.doc.body_line + index, "body", message)
+        return _not_converted(), problems.items
+
+
+def _not_converted() -> Converted:
+    """The empty body of an article whose body is an error."""
+    return Converted(Body("", (), frozenset(), 0), [], set(), {})
 
 
 def _convert(converter: markdown.Markdown, article: Article, site: Site,
              problems: Problems) -> Converted:
+    body = article.doc.body
+    deep = markdown_nesting(body)
+    if deep is not None:
+        problems.error(article.doc.rel, article.doc.body_line + deep[0], "body",
+                       f"lists or block quotes nested {deep[1]} levels deep; use at most "
+                       f"{MAX_NESTING}")
+        return _not_converted()
+    deep_tag = html_nesting(body)
+    if deep_tag is not None:
+        problems.error(article.doc.rel, article.doc.body_line + deep_tag, "body",
+                       f"HTML tags nested more than {MAX_NESTING} deep; close the tags you "
+                       f"open, and nest at most {MAX_NESTING}")
+        return _not_converted()
     page = PageState(article, site, problems)
     converter.reset()
     converter.page = page  # type: ignore[attr-defined]
     html = converter.convert(article.doc.body)
+    report_raw_html([piece for piece in converter.htmlStash.rawHtmlBlocks
+                     if isinstance(piece, str)], page)
+    html = clean(html)
     toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     _warn_h1(article, problems)
     body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
@@ -218,6 +268,7 @@ class _ScarsiteExtension(Extension):
         md.treeprocessors.register(_LinkRewriter(md), "scarsite-links", 1)
         md.treeprocessors.register(CalloutProcessor(md), "scarsite-callouts", 0.9)
         md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)
+        md.treeprocessors.register(SafeTree(md), "scarsite-safe", 0.7)
 
 
 def _link_error(page: PageState, href: str, message: str) -> None:

@@ -33,6 +33,11 @@ from .write import write_in_place
 
 PREVIEW_DIR = ".scarsite-cache/preview"
 OVERLAY_ID = "scarsite-errors"
+OVERLAY_STYLESHEET = "scarsite-overlay.css"  # written into the preview folder with the overlay
+_OVERLAY_CSS = (f"#{OVERLAY_ID} {{ position: fixed; inset: 0 0 auto 0; z-index: 1000; "
+                "max-height: 60vh; overflow: auto; background: #7a1010; color: #fff; "
+                "padding: 1rem 1.5rem; font: 16px/1.5 monospace; }\n")
+_RELOAD_CLIENT = b'<script src="/livereload.js"></script>'
 # Saves closer together than this are one change (an editor writing several files).
 QUIET_MILLISECONDS = 20
 ALL_INTERFACES = ("0.0.0.0", "::", "", "*")  # hosts that mean every network interface
@@ -120,6 +125,7 @@ class Preview:
         overlay = _overlay(messages).encode("utf-8")
         pages = {rel: _with_overlay(data, overlay) if rel.endswith(".html") else data
                  for rel, data in (self.pages or {"index.html": b"<body></body>"}).items()}
+        pages[OVERLAY_STYLESHEET] = _OVERLAY_CSS.encode("utf-8")
         write_in_place(pages, self.output, set())
         self._on_disk |= pages.keys()
         self._overlaid = True
@@ -130,10 +136,11 @@ class Preview:
 
 
 def _overlay(messages: list[str]) -> str:
+    # Styled by a file, not a style attribute: the pages' Content-Security-Policy allows only
+    # the site's own stylesheets. A stylesheet link may stand in the body.
     items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
-    return (f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;inset:0 0 auto 0;'
-            "z-index:1000;max-height:60vh;overflow:auto;background:#7a1010;color:#fff;"
-            'padding:1rem 1.5rem;font:16px/1.5 monospace">'
+    return (f'<div id="{OVERLAY_ID}" role="alert">'
+            f'<link rel="stylesheet" href="/{OVERLAY_STYLESHEET}">'
             f"<p><strong>The site did not build. Showing the last good version. Fix these and "
             f"save:</strong></p><ul>{items}</ul></div>")
 
@@ -167,6 +174,7 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool 
 
     rebuild()
     preview.jobs = 1  # no forking once the server's threads run
+    _load_reload_client_as_file()
     # livereload's own watcher polls every 0.8 s and holds reloads back for seconds;
     # watchfiles is told of changes by the system, so a save shows in a fraction of that.
     server = Server(watcher=_no_watching()())
@@ -182,6 +190,24 @@ def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool 
     if open_browser:
         webbrowser.open(url)
     server.serve(root=str(preview.output), host=host, port=port, restart_delay=0)
+
+
+def _load_reload_client_as_file() -> None:  # pragma: no cover - part of serve
+    """Make livereload put its client into each page as a script file, not inline.
+
+    livereload's snippet is an inline script (which then loads /livereload.js), and the
+    pages' Content-Security-Policy runs no inline script. The client finds the server's host
+    and port in its own address, so loading it directly does the same.
+    """
+    from livereload import server as livereload_server
+
+    class FileClient(livereload_server.LiveScriptInjector):  # type: ignore[misc]
+        def transform_first_chunk(self, *args: object) -> object:
+            self.script = _RELOAD_CLIENT
+            return super().transform_first_chunk(*args)
+
+    # livereload makes its injector class from this name when the server starts.
+    livereload_server.LiveScriptInjector = FileClient
 
 
 def _watch(paths: list[Path], loop: object,
