@@ -32,8 +32,8 @@ SITES = Path(__file__).parent / "sites"
 THEME = SITES / "golden"  # the golden site's small theme is reused by the other sample sites
 
 # Hypothesis: the fuzz tests (tests/test_fuzz.py) run 1,000 examples per property by default
-# (about 6,000 together); HYPOTHESIS_PROFILE=fuzz runs 20,000 per property. No deadline:
-# the first examples of a run also warm up the YAML and Markdown libraries.
+# (7,000 together); HYPOTHESIS_PROFILE=fuzz runs 20,000 per property. No deadline: on a
+# busy machine any example can be slow, and a time limit would fail tests at random.
 settings.register_profile("scarsite", max_examples=1_000, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "scarsite"))
