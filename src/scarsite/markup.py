@@ -236,7 +236,7 @@ def _rewrite(href: str, page: PageState) -> str:
     # Judge the link as a browser will read it: character references decoded, tabs and
     # line breaks dropped, spaces and control characters trimmed from the ends.
     url = _TABS_AND_BREAKS.sub("", html.unescape(href)).strip("".join(map(chr, range(33))))
-    if "\\" in url:  # browsers read '\' as '/', so '/\\host' would be another site
+    if "\\" in url:  # browsers read '\' as '/', so '/\host' would be another site
         _link_error(page, href, f"'{href}' has a '\\'; write '/' between folders")
         return "#"
     try:
