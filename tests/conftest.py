@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import settings
 from playwright.sync_api import Browser, sync_playwright
 
 from .browser_support import (
@@ -28,6 +30,13 @@ from .browser_support import (
 
 SITES = Path(__file__).parent / "sites"
 THEME = SITES / "golden"  # the golden site's small theme is reused by the other sample sites
+
+# Hypothesis: the fuzz tests (tests/test_fuzz.py) run 1,000 examples per property by default
+# (7,000 together); HYPOTHESIS_PROFILE=fuzz runs 20,000 per property. No deadline: on a
+# busy machine any example can be slow, and a time limit would fail tests at random.
+settings.register_profile("scarsite", max_examples=1_000, deadline=None)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "scarsite"))
 
 REVIEWER = "Editorial team (evidence review); awaiting clinical review"
 

@@ -97,7 +97,8 @@ def test_parse_next_review_uses_interval_and_month_end() -> None:
      "YAML: found a tab character that violates indentation (while scanning a plain scalar "
      "on line 2); indent with spaces, not tabs"),
     ("---\ntitle: !!python/object:os.system x\n---\n", "content/guides/g.md:2: front matter: "
-     "invalid YAML: tags such as '!!python/object' are not allowed"),
+     "invalid YAML: tags such as '!!python/object:os.system' are not allowed; write the value "
+     "without it"),
 ])
 def test_parse_reports_broken_front_matter(text: str, expected: str) -> None:
     document, problems = _parse(text, "content/guides/g.md")

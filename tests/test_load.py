@@ -40,14 +40,16 @@ def test_load_reports_files_it_cannot_use(tmp_path: Path) -> None:
     problems = Problems()
     assert load_sources(tmp_path, problems) == []
     assert [str(p) for p in problems.sorted()] == [
-        "content/guide/misplaced.md: unknown section folder 'guide' (did you mean 'guides'?); "
-        "use one of scar-types, treatments, aftercare, guides, pages",
-        "content/guides/folder.md: is a folder, not an article; rename it",
-        "content/guides/latin1.md:2: is not valid UTF-8 (byte 0xe9); save it as UTF-8",
-        "content/guides/nul.md:2: contains a NUL character; is it a binary file?",
-        "content/guides/utf16.md:1: is saved as UTF-16; save it as UTF-8",
-        "content/top.md: articles go directly in a section folder: content/<section>/top.md, "
-        "where section is one of scar-types, treatments, aftercare, guides, pages",
+        "content/guide/misplaced.md:1: file: unknown section folder 'guide' (did you mean "
+        "'guides'?); use one of scar-types, treatments, aftercare, guides, pages",
+        "content/guides/folder.md: file: is a folder, not an article; take '.md' off its name",
+        "content/guides/latin1.md:2: encoding: is not valid UTF-8 (byte 0xe9); save it as UTF-8",
+        "content/guides/nul.md:2: encoding: contains a NUL byte; is it a binary file? An "
+        "article is UTF-8 text",
+        "content/guides/utf16.md:1: encoding: is saved as UTF-16; save it as UTF-8",
+        "content/top.md:1: file: articles go directly in a section folder: "
+        "content/<section>/top.md, where section is one of scar-types, treatments, aftercare, "
+        "guides, pages",
     ]
 
 
@@ -60,7 +62,7 @@ def test_load_rejects_symlink_out_of_site(tmp_path: Path) -> None:
     problems = Problems()
     assert load_sources(site, problems) == []
     assert [str(p) for p in problems.items] == [
-        "content/guides/link.md: is a link to a file outside the site; copy the file in"]
+        "content/guides/link.md:1: file: is a link to a file outside the site; copy the file in"]
 
 
 def test_load_without_content_folder_stops(tmp_path: Path) -> None:

@@ -100,8 +100,10 @@ _SETTING_TYPES = {"title": _TEXT, "base_url": _TEXT, "language": _TEXT, "descrip
                   "long_sentence_words": _WHOLE, "review_warning_days": _WHOLE,
                   "min_references": _WHOLE}
 _SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-_TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# \Z, not $: '$' also matches before a final newline.
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
+_TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
 
 
 def load_config(site: Path, problems: Problems) -> SiteConfig:
@@ -164,6 +166,16 @@ def _base_url(url: str, lines: _KeyLines, problems: Problems) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.error(SETTINGS_FILE, lines.of("base_url"), "base_url",
                        f"{url!r} is not an absolute http(s) URL such as 'https://example.org/'")
+        return SiteConfig.base_url
+    # Its path is put in front of every link, so it must be a plain path: with '..', a
+    # '?' or '#', or spaces, links would point outside the site.
+    segments = parts.path.split("/")
+    if (parts.query or parts.fragment or url.endswith(("?", "#")) or "@" in parts.netloc
+            or not _URL_PATH.match(parts.path) or {".", ".."} & set(segments)
+            or any(s.lower() in ("%2e", "%2e%2e", ".%2e", "%2e.") for s in segments)):
+        problems.error(SETTINGS_FILE, lines.of("base_url"), "base_url",
+                       f"{url!r} must be a plain address such as 'https://example.org/site/', "
+                       "without '..', '?', '#', a user name or spaces")
         return SiteConfig.base_url
     return url if url.endswith("/") else url + "/"
 

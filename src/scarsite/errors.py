@@ -9,6 +9,7 @@ a settings file that is not TOML); it carries the same located `Problem`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,7 +28,25 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         label = "warning: " if self.warning else ""
         what = f"{self.field}: " if self.field else ""
-        return f"{where}: {label}{what}{self.message}"
+        return one_line(f"{where}: {label}{what}{self.message}")
+
+
+# Control characters, line separators and the stand-ins Python keeps for file name bytes
+# that are not UTF-8: printed as they are, they would split a problem over several lines
+# (or garble the terminal), and tools read one problem per line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that would break it over lines written as an escape."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,12 +20,21 @@ from .errors import Problems
 from .load import Source
 from .schema import REQUIRED, FrontMatter, check_front_matter
 
+# Tags that plain values resolve to but that we do not want: dates stay text, so that a bad
+# date gets our message; '<<' (merge) and '=' (value) are just text, not YAML 1.1 features.
+_UNWANTED_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("timestamp", "merge", "value")}
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+MAX_DEPTH = 20  # lists and mappings inside each other; front matter needs three or four
+_MAX_NUMBER = 100  # digits in a whole number (Python refuses to read over 4,300)
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # YAML counts them as lines; editors do not
+
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loading that leaves dates as text, so that a bad date gets our message."""
+    """Safe YAML loading with only the plain value types (see `_UNWANTED_TAGS`)."""
 
     yaml_implicit_resolvers: ClassVar = {
-        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        first: [r for r in resolvers if r[0] not in _UNWANTED_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
@@ -69,6 +79,9 @@ class Document:
 
 def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Document | None:
     """Split and validate one article; None if its front matter is not a YAML mapping."""
+    if "\r" in source.text:  # line endings as `load_sources` leaves them, so lines match
+        source = Source(source.rel, source.section,
+                        source.text.replace("\r\n", "\n").replace("\r", "\n"))
     split = _split(source, problems)
     if split is None:
         return None
@@ -85,6 +98,13 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
         problems.error(source.rel, yaml_first_line, "front matter",
                        "must be a set of 'key: value' lines")
         return None
+    for key, _ in node.value:
+        if key.tag != "tag:yaml.org,2002:str":
+            # `1: x`, `true: x`, `null: x`: not names, and their lines could not be found.
+            problems.error(source.rel, yaml_first_line + key.start_mark.line, "front matter",
+                           f"'{key.value}' is not a field name; fields are names such as "
+                           "'title'")
+    data = {key: value for key, value in data.items() if isinstance(key, str)}
     lines, item_lines = _key_lines(node, yaml_first_line)
     meta = check_front_matter(data, source, config, lines, item_lines, problems)
     _warn_placeholders(source, problems)
@@ -105,6 +125,11 @@ def _warn_placeholders(source: Source, problems: Problems) -> None:
 def _split(source: Source, problems: Problems) -> tuple[str, int, str, int] | None:
     """(yaml text, its first file line, body, the body's first file line)."""
     lines = source.text.split("\n")
+    if not source.text.strip():
+        problems.error(source.rel, 1, "front matter", "missing: the file is empty; start it "
+                       "with a '---' line, then the front matter (title, kind, summary, "
+                       "reviewed, reviewer), then another '---'")
+        return None
     if lines[0].rstrip() != "---":
         problems.error(source.rel, 1, "front matter",
                        "missing: the file must start with a '---' line, then the front "
@@ -121,37 +146,139 @@ def load_yaml(rel: str, text: str, first_line: int, problems: Problems,
               field: str = "front matter") -> tuple[yaml.Node, Any] | None:
     """The YAML node tree and data of `text`, or None after reporting why it cannot be loaded.
 
-    Safe loading only: no tags that build objects, no anchors or aliases (so no alias
-    bombs), no duplicate keys; `first_line` is the file line of the text's first line.
+    Safe loading only: no tags (so nothing but text, numbers, true/false, lists and
+    mappings is ever made), no anchors or aliases (so no alias bombs), no duplicate keys,
+    nesting at most `MAX_DEPTH` deep; `first_line` is the file line of the text's first line.
     """
+    odd_break = _LINE_BREAKS.search(text)
+    if odd_break:
+        problems.error(rel, first_line + text.count("\n", 0, odd_break.start()), field,
+                       f"contains the character U+{ord(odd_break[0]):04X}, which YAML reads "
+                       "as a line break; remove it")
+        return None
     loader = _Loader(text)
     try:
+        # Nesting is measured on the parser's events before the tree is made: libyaml makes
+        # a tree thousands of levels deep by recursion, and the process crashes. Most front
+        # matter cannot nest that deep at all, which is quicker to tell.
+        if nesting_bound(text) > MAX_DEPTH:
+            deep = _too_deep(loader)
+            if deep is not None:
+                problems.error(rel, first_line + deep, field, "lists and mappings nested more "
+                               f"than {MAX_DEPTH} deep; front matter needs only a few levels")
+                return None
+            loader.dispose()
+            loader = _Loader(text)
         node = loader.get_single_node()
-        problem = _check_nodes(node)
+        problem = _check_nodes(node, loader)
         if problem:
             problems.error(rel, first_line + problem[0], field, problem[1])
             return None
         return node, loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        if exc.problem and exc.context and exc.context_mark:
-            message += f" ({exc.context} on line {first_line + exc.context_mark.line})"
-        if "\t" in str(exc.problem) or "tab character" in str(exc.problem):
-            message += "; indent with spaces, not tabs"
-        elif "could not determine a constructor" in str(exc.problem):
-            message = "invalid YAML: tags such as '!!python/object' are not allowed"
+        line, message = _yaml_error(exc, text, first_line)
         problems.error(rel, line, field, message)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+0007
+        line = first_line + _reader_line(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        problems.error(rel, line, field, f"invalid YAML: the character U+{code:04X} is not "
+                       "allowed; remove it")
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        # Not expected after the checks above, but a value YAML cannot make is the file's
+        # mistake, not scarsite's.
         problems.error(rel, first_line, field, f"invalid YAML: {exc}")
     finally:
         loader.dispose()
     return None
 
 
-def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
-    """(line, message) for a duplicate key or an alias anywhere in the YAML, else None."""
+def _reader_line(text: str, position: int) -> int:
+    """The line (from 0) of the YAML reader's position: a byte offset for libyaml."""
+    if issubclass(_Loader, yaml.SafeLoader):
+        return text.count("\n", 0, position)
+    return text.encode("utf-8", "surrogatepass")[:position].count(b"\n")
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str]:
+    """(file line, message) of a YAML syntax error, in an editor's words."""
+    lines = text.split("\n")
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line if mark else 0
+    problem = str(exc.problem or exc.context)
+    found = lines[line][mark.column:mark.column + 1] if mark and line < len(lines) else ""
+    if problem == "found character that cannot start any token" and found:
+        problem = f"found character {found!r} that cannot start any token"  # libyaml omits it
+    message = f"invalid YAML: {problem}"
+    context_line = exc.context_mark.line if exc.context_mark else line
+    if exc.problem and exc.context and context_line != line:
+        message += f" ({exc.context} on line {first_line + context_line})"
+    if found == "\t" or "tab" in problem:
+        message += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in problem:
+        message += "; put text that contains ': ' in quotes"
+    elif "undefined alias" in problem or "'*'" in problem:
+        message += "; YAML anchors and aliases (&name, *name) are not allowed"
+    elif "<document start>" in problem:
+        directive = next((i for i, text in enumerate(lines) if text.startswith("%")), None)
+        if directive is not None:  # '%' starts a YAML directive; the parser notices later
+            return first_line + directive, ("invalid YAML: a line cannot start with '%'; put "
+                                            "the value in quotes")
+    else:
+        quote = _unclosed_quote(lines[:line + 1])
+        if quote is not None:
+            message += f"; is the quote on line {first_line + quote} closed?"
+    return first_line + line, message
+
+
+def _unclosed_quote(lines: list[str]) -> int | None:
+    """The first line (from 0) whose value opens a quote that the line does not close.
+
+    A quoted value may go on over lines, but in front matter that is nearly always a
+    quote left open, and the parser only notices a few lines later.
+    """
+    for number, line in enumerate(lines):
+        value = line.partition(": ")[2].strip() if ": " in line else line.strip().lstrip("- ")
+        if value[:1] in ("'", '"') and (len(value) == 1 or value[-1] != value[0]):
+            return number
+    return None
+
+
+# Where a block list or mapping can start on a line: at its indentation, or after a '- ' or
+# '? ' (or a ': ' that starts the line) followed by more on the same line ('- a: 1').
+_BLOCK_START = re.compile(r"^ *|(?:(?<=[ \t])|^ *)[-?][ \t]+(?=\S)|^ *:[ \t]+(?=\S)",
+                          re.MULTILINE)
+
+
+def nesting_bound(text: str) -> int:
+    """A number at least as large as how deep lists and mappings nest in the YAML `text`.
+
+    A flow list or mapping starts with its own '[' or '{'. On the way down a tree of block
+    lists and mappings, each one starts further right than the one holding it, except a
+    list in a mapping, which may start in the mapping's own column: so there are at most
+    two levels per column where a block list or mapping can start.
+    """
+    text = text.replace("\r", "\n")  # YAML's other line break (the glossary may have it)
+    columns = {match.end() - text.rfind("\n", 0, match.end()) - 1
+               for match in _BLOCK_START.finditer(text)}
+    return 1 + 2 * len(columns) + text.count("[") + text.count("{")
+
+
+def _too_deep(loader: Any) -> int | None:
+    """The YAML line at which lists and mappings nest deeper than `MAX_DEPTH`, if any."""
+    depth = 0
+    while loader.check_event():
+        event = loader.get_event()
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return int(event.start_mark.line)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+    return None
+
+
+def _check_nodes(root: yaml.Node | None, loader: Any) -> tuple[int, str] | None:
+    """(line, message) for the first thing in the YAML that `load_yaml` does not allow."""
     seen: set[int] = set()
     stack = [root] if root is not None else []
     while stack:
@@ -160,17 +287,44 @@ def _check_nodes(root: yaml.Node | None) -> tuple[int, str] | None:
             return node.start_mark.line, ("YAML anchors and aliases (&name, *name) are not "
                                            "allowed")
         seen.add(id(node))
+        problem = _tag_problem(node, loader)
+        if problem:
+            return node.start_mark.line, problem
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()
-            for key, value in node.value:
+            for key, _ in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in keys:
                         return key.start_mark.line, f"'{key.value}' is given twice"
                     keys.add(key.value)
-                stack += [key, value]
+            # In reverse, so that the first mistake in the file is the one reported.
+            stack += reversed([part for pair in node.value for part in pair])
         elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
+            stack += reversed(node.value)
     return None
+
+
+def _tag_problem(node: yaml.Node, loader: Any) -> str | None:
+    """Why a node's tag is not allowed: only what a plain value would be read as is.
+
+    So `!!int 3` is fine but `!!int abc`, `!!timestamp`, `!!binary`, `!!set` and
+    `!!python/object` are not: nothing but plain values is ever constructed.
+    """
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == "tag:yaml.org,2002:str":
+            return None
+        if tag in _PLAIN_TAGS and tag == loader.resolve(yaml.ScalarNode, node.value,
+                                                       (True, False)):
+            digits = len(node.value)
+            if tag == "tag:yaml.org,2002:int" and digits > _MAX_NUMBER:
+                return (f"a number {digits} characters long; put it in quotes if it is text")
+            return None
+    elif tag in (_SEQ, _MAP) and tag == (_SEQ if isinstance(node, yaml.SequenceNode) else _MAP):
+        return None
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return f"invalid YAML: tags such as '{shown}' are not allowed; write the value without it"
 
 
 def _key_lines(node: yaml.Node,

@@ -2,13 +2,16 @@
 
 Input: the site folder. Output: `Source` records in path order, with the text
 decoded from UTF-8, a byte-order mark removed and line endings made `\\n`.
-Files that cannot be read as UTF-8 text are reported with the line of the
-first bad byte and left out.
+Anything under `content/` that cannot be used as an article (a folder or pipe
+named `*.md`, a link leading outside the site, a file too big, not UTF-8 text or
+not readable) is reported with its path and left out; nothing outside the site
+folder is ever read.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,9 @@ from .config import KIND_BY_SECTION, PAGE_SECTION
 from .errors import Problems, SiteError, did_you_mean
 
 CONTENT_DIR = "content"
+# About 150,000 words, ten times the longest article a reader would finish. A limit keeps
+# a stray data file named `.md` from taking minutes and gigabytes of Markdown conversion.
+MAX_ARTICLE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -42,34 +48,35 @@ def load_sources(site: Path, problems: Problems,
         raise SiteError(CONTENT_DIR, 0, "", "no content folder: articles go in "
                         "content/<section>/<name>.md")
     root = site.resolve()
+    if not content.resolve().is_relative_to(root):
+        raise SiteError(CONTENT_DIR, 0, "", "is a link to a folder outside the site; move "
+                        "the folder into the site")
     sources = []
-    for parts, entry in _markdown_entries(str(content), ()):
-        rel = "/".join((CONTENT_DIR, *parts))
-        if entry.is_dir(follow_symlinks=False):
-            problems.error(rel, 0, "", "is a folder, not an article; rename it")
+    for parts, entry in _markdown_entries(str(content), (CONTENT_DIR,), problems):
+        rel = "/".join(parts)
+        info = _file_info(entry, rel, root, problems)
+        if info is None:
             continue
-        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-            problems.error(rel, 0, "", "is a link to a file outside the site; copy the file in")
-            continue
+        parts = parts[1:]
         if len(parts) != 2 and not (len(parts) > 2 and parts[0] == PAGE_SECTION):
-            problems.error(rel, 0, "", "articles go directly in a section folder: "
+            problems.error(rel, 1, "file", "articles go directly in a section folder: "
                            f"content/<section>/{parts[-1]}, where section is one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
         section = parts[0]
         if section not in KIND_BY_SECTION:
-            problems.error(rel, 0, "", f"unknown section folder '{section}'"
+            problems.error(rel, 1, "file", f"unknown section folder '{section}'"
                            f"{did_you_mean(section, KIND_BY_SECTION)}; use one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
-        stamp = _stamp(entry) if known is not None else None
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
         if known is not None and rel in known and known[rel][0] == stamp:
             sources.append(known[rel][1])
             continue
         text = _read_text(Path(entry.path), rel, problems)
         if text is not None:
             sources.append(Source(rel, section, text))
-            if known is not None and stamp is not None:
+            if known is not None:
                 known[rel] = (stamp, sources[-1])
     if known is not None:
         for gone in known.keys() - {source.rel for source in sources}:
@@ -77,49 +84,121 @@ def load_sources(site: Path, problems: Problems,
     return sources
 
 
-def _stamp(entry: os.DirEntry[str]) -> Stamp | None:
-    try:
-        stat = entry.stat()
-    except OSError:
+def _file_info(entry: os.DirEntry[str], rel: str, root: Path,
+               problems: Problems) -> os.stat_result | None:
+    """The status of an article file that is safe to read, or None after saying why not."""
+    if entry.is_dir(follow_symlinks=False):
+        problems.error(rel, 0, "file", "is a folder, not an article; take '.md' off its name")
         return None
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if entry.is_symlink():
+        try:
+            target = Path(entry.path).resolve(strict=True)
+        except FileNotFoundError:
+            problems.error(rel, 1, "file", "is a link to a file that does not exist")
+            return None
+        except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11, 3.12)
+            problems.error(rel, 1, "file", "is a link that cannot be followed (a loop of "
+                           "links?); replace it with the file")
+            return None
+        if not target.is_relative_to(root):
+            problems.error(rel, 1, "file", "is a link to a file outside the site; copy the "
+                           "file in")
+            return None
+    try:
+        info = entry.stat()
+    except OSError as exc:
+        problems.error(rel, 1, "file", f"cannot be read: {exc.strerror or exc}")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        # Reading a pipe or a device named '.md' would wait for ever or never end.
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        problems.error(rel, 1, "file", f"is {what}; an article must be a text file")
+        return None
+    if info.st_size > MAX_ARTICLE_BYTES:
+        problems.error(rel, 1, "file", f"is {_megabytes(info.st_size)}, more than the "
+                       f"{_megabytes(MAX_ARTICLE_BYTES)} an article may be; split it into "
+                       "several articles")
+        return None
+    return info
 
 
-def _markdown_entries(folder: str, parts: tuple[str, ...]) -> list[tuple[tuple[str, ...],
-                                                                         os.DirEntry[str]]]:
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _markdown_entries(folder: str, parts: tuple[str, ...], problems: Problems
+                      ) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
     """Every `*.md` entry under `folder` in path order, skipping hidden files and editor
-    backups, and not following links to folders."""
+    backups; links to folders are reported, not followed (they could lead out of the site
+    or round in a circle)."""
     found = []
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
+    rel = "/".join(parts)
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        problems.error(rel, 0, "file", f"the folder cannot be read: {exc.strerror or exc}")
+        return []
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.name.endswith(".md"):
-            found.append(((*parts, entry.name), entry))
+        path = (*parts, entry.name)
+        if _undecodable(entry.name):
+            # Such a name cannot be written into the site's pages, nor even into the cache.
+            problems.error("/".join(path), 0, "file", "the name is not valid UTF-8; rename it")
+        elif entry.name.endswith(".md"):
+            found.append((path, entry))
         elif entry.is_dir(follow_symlinks=False):
-            found += _markdown_entries(entry.path, (*parts, entry.name))
+            found += _markdown_entries(entry.path, path, problems)
+        elif entry.is_symlink() and entry.is_dir():
+            problems.error("/".join(path), 0, "file", "is a link to a folder, which is not "
+                           "followed; move the folder here instead")
     return sorted(found, key=lambda item: "/".join(item[0]))
+
+
+def _undecodable(name: str) -> bool:
+    """Whether a file name held bytes that are not UTF-8 (kept by Python as surrogates)."""
+    return any("\udc80" <= char <= "\udcff" for char in name)
 
 
 def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            data = file.read(MAX_ARTICLE_BYTES + 1)
     except OSError as exc:
-        problems.error(rel, 0, "", f"cannot be read: {exc.strerror or exc}")
+        problems.error(rel, 1, "file", f"cannot be read: {exc.strerror or exc}")
         return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        problems.error(rel, 1, "", "is saved as UTF-16; save it as UTF-8")
+    if len(data) > MAX_ARTICLE_BYTES:  # it grew after it was looked at
+        problems.error(rel, 1, "file", f"is more than the {_megabytes(MAX_ARTICLE_BYTES)} an "
+                       "article may be; split it into several articles")
+        return None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        problems.error(rel, 1, "encoding", "is saved as UTF-32; save it as UTF-8")
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        problems.error(rel, 1, "encoding", "is saved as UTF-16; save it as UTF-8")
+        return None
+    if b"\x00" in data:
+        problems.error(rel, _line_at(data, data.index(b"\x00")), "encoding",
+                       "contains a NUL byte; is it a binary file? An article is UTF-8 text")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.error(rel, line, "", f"is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
-                       "save it as UTF-8")
-        return None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        problems.error(rel, line, "", "contains a NUL character; is it a binary file?")
+        problems.error(rel, _line_at(data, exc.start), "encoding", "is not valid UTF-8 (byte "
+                       f"0x{data[exc.start]:02x}); save it as UTF-8")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: mostly text, with every other byte zero."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    return half >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) >= half * 3 // 4
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The line of a byte offset, counting CRLF, CR and LF line endings as the text will."""
+    before = data[:offset]
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1

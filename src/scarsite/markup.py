@@ -11,6 +11,7 @@ HTML is limited to an allow-list (see `sanitize`).
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib
 import posixpath
 import re
@@ -18,7 +19,7 @@ import weakref
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
@@ -49,7 +50,6 @@ EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "
 # Aligned table columns as an attribute, which SafeTree turns into a class: the pages'
 # Content-Security-Policy blocks the style attribute Markdown would use.
 EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}, "tables": {"use_align_attribute": True}}
-_UNSAFE_SCHEMES = ("javascript", "vbscript", "data")
 
 
 @dataclass(frozen=True)
@@ -275,25 +275,52 @@ def _link_error(page: PageState, href: str, message: str) -> None:
     page.report(page.line_of_link(href), "link", message)
 
 
+# Links may leave the site only for these schemes ('glossary:' links are made into site
+# links later, by termlinks.py).
+_LINK_SCHEMES = ("http", "https", "mailto", "tel", "glossary")
+_TABS_AND_BREAKS = re.compile("[\t\n\r]")
+
+
 def _rewrite(href: str, page: PageState) -> str:
-    parts = urlsplit(href)
-    if parts.scheme.lower() in _UNSAFE_SCHEMES:
+    """The URL a Markdown link or image target becomes (an error is reported where it is
+    wrong); never a URL outside the site, except to an http(s), mailto: or tel: address."""
+    # Judge the link as a browser will read it: character references decoded, tabs and
+    # line breaks dropped, spaces and control characters trimmed from the ends.
+    url = _TABS_AND_BREAKS.sub("", html.unescape(href)).strip("".join(map(chr, range(33))))
+    if "\\" in url:  # browsers read '\' as '/', so '/\host' would be another site
+        _link_error(page, href, f"'{href}' has a '\\'; write '/' between folders")
+        return "#"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. 'http://[oops': a host that is not one
+        _link_error(page, href, f"'{href}' is not a valid address")
+        return "#"
+    if parts.scheme and parts.scheme.lower() not in _LINK_SCHEMES:
         _link_error(page, href, f"'{parts.scheme}:' links are not allowed")
         return "#"
-    if parts.scheme or parts.netloc or href.startswith("/"):
-        return href  # external, or already a site URL
+    if parts.scheme or parts.netloc:
+        return href  # external
+    site = page.site
+    if parts.path.startswith("/"):  # a path on this site: under the site's base path
+        path = _without_dot_segments(parts.path)
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return f"{site.config.base_path}{path[1:]}{query}{fragment}"
     source = page.article.doc.rel
     if not parts.path:
         page.links.append(Link(href, "", parts.fragment, page.line_of_link(href)))
         return href
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), parts.path))
-    site = page.site
-    if not target.startswith("content/"):
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(parts.path)))
+    if target != "content" and not target.startswith("content/"):
         _link_error(page, href, f"'{href}' points outside the content folder")
     elif not target.endswith(".md"):
-        if any(s.startswith(target + "/") for s in site.by_source):
+        if target == "content" or any(s.startswith(target + "/") for s in site.by_source):
             _link_error(page, href, f"'{href}' is a folder; link to an article's .md file")
-        return href
+        else:
+            # The page is published one folder deeper than its source, so any other
+            # relative link would be broken.
+            _link_error(page, href, f"'{href}' is not an article's .md file; put other "
+                        "files in static/ and link to them as /static/<name>")
     elif target in site.by_source:
         article = site.by_source[target]
         page.links.append(Link(href, target, parts.fragment, page.line_of_link(href)))
@@ -308,6 +335,23 @@ def _rewrite(href: str, page: PageState) -> str:
         _link_error(page, href, f"'{parts.path}' does not exist"
                     f"{did_you_mean(parts.path, known)}")
     return href
+
+
+def _without_dot_segments(path: str) -> str:
+    """An absolute URL path with '.' and '..' segments (also written '%2e') resolved as a
+    browser resolves them: never above '/'."""
+    kept: list[str] = []
+    segments = path.split("/")[1:]
+    for index, segment in enumerate(segments):
+        dots = unquote(segment)
+        if dots in (".", ".."):
+            if dots == ".." and kept:
+                kept.pop()
+            if index == len(segments) - 1:
+                kept.append("")  # '/a/..' is '/', a folder
+        else:
+            kept.append(segment)
+    return "/" + "/".join(kept)
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:

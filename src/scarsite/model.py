@@ -18,7 +18,7 @@ from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .frontmatter import Document
 from .glossary import Glossary
-from .schema import FrontMatter
+from .schema import SLUG, FrontMatter
 
 # Output paths of the site's own pages, which no article, site page or alias may take;
 # the folders hold files the build copies or generates.
@@ -257,36 +257,74 @@ def panel_sources(site: Site) -> PanelSources:
 
 
 def _without_collisions(articles: list[Article], problems: Problems) -> list[Article]:
-    """Drop (and report) articles or aliases that would write a URL another source writes."""
-    owners: dict[str, str] = dict.fromkeys(SITE_PATHS, "the site itself")
+    """Drop (and report) articles or aliases that would write a file another source writes."""
+    outputs = _Outputs()
+    for path in SITE_PATHS:
+        outputs.add(path, "the site itself")
     kept = []
-    for article in sorted(articles, key=lambda a: a.doc.rel):
+    # A clash is blamed on the file that asked for the URL: files whose slug is wrong (already
+    # reported) go last, and files that set `slug:` after those named by their file name.
+    for article in sorted(articles, key=lambda a: (not _valid_slug(a.doc.meta.slug),
+                                                   "slug" in a.doc.lines, a.doc.rel)):
         doc = article.doc
-        other = _owner(article.path, owners)
+        other = outputs.owner(article.path)
         if other:
             problems.error(doc.rel, doc.line_of("slug"), "slug", f"'{doc.meta.slug}' gives the "
                            f"URL /{article.path}, which {other} already has")
             continue
-        owners[article.path] = doc.rel
+        outputs.add(article.path, doc.rel)
         kept.append(article)
     for article in kept:
         doc = article.doc
         for index, alias in enumerate(doc.meta.aliases):
             path = alias if alias.endswith(".html") else alias + "/"
-            other = _owner(path, owners)
+            other = outputs.owner(path)
             if other:
                 problems.error(doc.rel, doc.line_of("aliases", index), "aliases",
                                f"'{alias}' is already used by {other}")
             else:
-                owners[path] = doc.rel
+                outputs.add(path, doc.rel)
     return kept
 
 
-def _owner(path: str, owners: dict[str, str]) -> str | None:
-    """Who already writes `path`, if anyone."""
-    if path.split("/")[0] in SITE_FOLDERS:
-        return "the site itself"
-    return owners.get(path) or owners.get(path.rstrip("/"))
+def _valid_slug(slug: str) -> bool:
+    return all(SLUG.match(part) for part in slug.split("/"))
+
+
+class _Outputs:
+    """Who writes each file of the output, to find two sources writing the same file.
+
+    Paths are compared without case: a site is often checked out or served where 'Boxcar/'
+    and 'boxcar/' are one folder. An alias 'index.html' or 'x/index.html' writes the same
+    file as the page at '' or 'x/', and a file where another source needs a folder (or the
+    reverse) is a clash too.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}  # output file -> who writes it
+        self.folders: dict[str, str] = {}  # output folder -> who first writes into it
+
+    @staticmethod
+    def _file(path: str) -> str:
+        """The output file of a page or redirect at `path` ('x/' is 'x/index.html')."""
+        return (path + "index.html" if path == "" or path.endswith("/") else path).casefold()
+
+    def add(self, path: str, owner: str) -> None:
+        parts = self._file(path).split("/")
+        self.files["/".join(parts)] = owner
+        for end in range(1, len(parts)):
+            self.folders.setdefault("/".join(parts[:end]), owner)
+
+    def owner(self, path: str) -> str | None:
+        """Who already writes `path`'s file, a folder in its place, or a file on its way."""
+        file = self._file(path)
+        parts = file.split("/")
+        if parts[0] in SITE_FOLDERS:
+            return "the site itself"
+        other = self.files.get(file) or self.folders.get(file)
+        for end in range(1, len(parts)):
+            other = other or self.files.get("/".join(parts[:end]))
+        return other
 
 
 def _term_edges(config: SiteConfig, articles: list[Article], draft_terms: set[tuple[str, str]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,9 +22,13 @@ from .load import Source
 EVIDENCE_LEVELS = ("strong", "moderate", "limited", "insufficient")
 FACT_KEYS = ("sessions", "interval", "downtime", "cost")
 SUMMARY_LIMIT = 300
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# \Z, not $: '$' also matches before a final newline, and "boxcar\n" is no slug.
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
+_ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+\Z")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# Dates outside these years are typing mistakes, and date arithmetic near year 9999
+# (the next review, 120 months on) would fail.
+_YEARS = (1900, 2999)
 
 @dataclass(frozen=True)
 class Reference:
@@ -102,6 +107,7 @@ class _Checker:
         for key in REQUIRED:
             if data.get(key) is None:
                 self.problems.error(self.source.rel, self.lines.get(key, 1), key,
+                                    "has no value" if key in data else
                                     "required field is missing")
 
         stem = self.source.rel.rsplit("/", 1)[-1].removesuffix(".md")
@@ -165,7 +171,7 @@ class _Checker:
         kind = data.get("kind")
         if kind is None:
             return None
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:  # a list cannot even be looked up
             self.error("kind", f"{_show(kind)} is not a kind{did_you_mean(str(kind), KINDS)}; "
                        f"use one of {', '.join(KINDS)}")
             return None
@@ -186,10 +192,14 @@ class _Checker:
                        "e.g. 2026-03-31")
             return None
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             self.error(key, f"{text} is not a real date")
             return None
+        if not _YEARS[0] <= day.year <= _YEARS[1]:
+            self.error(key, f"{text}: the year must be between {_YEARS[0]} and {_YEARS[1]}")
+            return None
+        return day
 
     def evidence(self, data: dict[Any, Any], kind: str) -> str | None:
         value = data.get("evidence")
@@ -276,12 +286,13 @@ class _Checker:
         doi, pmid = item.get("doi"), item.get("pmid")
         if not isinstance(text, str) or not text.strip():
             self.error("references", f"item {index + 1} needs 'text'", index)
-        if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
+        if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+\Z", url)):
             self.error("references", f"url {_show(url)} is not an http(s) address", index)
-        if doi is not None and not (isinstance(doi, str) and re.match(r"^10\.\d{4,9}/\S+$", doi)):
+        if doi is not None and not (isinstance(doi, str)
+                                    and re.match(r"^10\.[0-9]{4,9}/\S+\Z", doi)):
             self.error("references", f"doi {_show(doi)} is not a DOI such as "
                        "'10.1000/xyz123'", index)
-        if pmid is not None and not re.match(r"^\d{1,9}$", str(pmid)):
+        if pmid is not None and not re.match(r"^[0-9]{1,9}\Z", str(pmid)):
             self.error("references", f"pmid {_show(pmid)} is not a PubMed number", index)
         if unknown or not isinstance(text, str) or not text.strip():
             return None
@@ -340,7 +351,10 @@ class _Checker:
 
 def slugify(text: str) -> str:
     """A valid slug made from `text`; slugify(slugify(x)) == slugify(x)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    # Letters with accents keep their base letter ('café' -> 'cafe'), 'ß' becomes 'ss'.
+    plain = "".join(char for char in unicodedata.normalize("NFKD", text.casefold())
+                    if not unicodedata.combining(char))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
     return slug or "article"
 
 
@@ -354,8 +368,12 @@ def add_months(day: date, months: int) -> date:
 def _show(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
+    if value is None:
+        return "null"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return repr(value)
+    shown = repr(value)
+    # A whole pasted paragraph in a message would hide the message.
+    return shown if len(shown) <= 60 else f"{shown[:50]}...{shown[-5:]}"
