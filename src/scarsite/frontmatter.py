@@ -24,7 +24,8 @@ from .schema import REQUIRED, FrontMatter, check_front_matter
 # date gets our message; '<<' (merge) and '=' (value) are just text, not YAML 1.1 features.
 _UNWANTED_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("timestamp", "merge", "value")}
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")}
-_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_STR, _SEQ, _MAP = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:seq",
+                    "tag:yaml.org,2002:map")
 MAX_DEPTH = 20  # lists and mappings inside each other; front matter needs three or four
 _MAX_NUMBER = 100  # digits in a whole number (Python refuses to read over 4,300)
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")  # YAML counts them as lines; editors do not
@@ -99,7 +100,7 @@ def parse_document(source: Source, config: SiteConfig, problems: Problems) -> Do
                        "must be a set of 'key: value' lines")
         return None
     for key, _ in node.value:
-        if key.tag != "tag:yaml.org,2002:str":
+        if key.tag != _STR:
             # `1: x`, `true: x`, `null: x`: not names, and their lines could not be found.
             problems.error(source.rel, yaml_first_line + key.start_mark.line, "front matter",
                            f"'{key.value}' is not a field name; fields are names such as "
@@ -125,7 +126,7 @@ def _warn_placeholders(source: Source, problems: Problems) -> None:
 def _split(source: Source, problems: Problems) -> tuple[str, int, str, int] | None:
     """(yaml text, its first file line, body, the body's first file line)."""
     lines = source.text.split("\n")
-    if not source.text.strip():
+    if not source.text or source.text.isspace():
         problems.error(source.rel, 1, "front matter", "missing: the file is empty; start it "
                        "with a '---' line, then the front matter (title, kind, summary, "
                        "reviewed, reviewer), then another '---'")
@@ -150,7 +151,7 @@ def load_yaml(rel: str, text: str, first_line: int, problems: Problems,
     mappings is ever made), no anchors or aliases (so no alias bombs), no duplicate keys,
     nesting at most `MAX_DEPTH` deep; `first_line` is the file line of the text's first line.
     """
-    odd_break = _LINE_BREAKS.search(text)
+    odd_break = None if text.isascii() else _LINE_BREAKS.search(text)
     if odd_break:
         problems.error(rel, first_line + text.count("\n", 0, odd_break.start()), field,
                        f"contains the character U+{ord(odd_break[0]):04X}, which YAML reads "
@@ -243,10 +244,7 @@ def _unclosed_quote(lines: list[str]) -> int | None:
     return None
 
 
-# Where a block list or mapping can start on a line: at its indentation, or after a '- ' or
-# '? ' (or a ': ' that starts the line) followed by more on the same line ('- a: 1').
-_BLOCK_START = re.compile(r"^ *|(?:(?<=[ \t])|^ *)[-?][ \t]+(?=\S)|^ *:[ \t]+(?=\S)",
-                          re.MULTILINE)
+_INDICATOR = re.compile(r"[-?:][ \t]+(?=\S)")  # '- a', '? a', ': a' with more after it
 
 
 def nesting_bound(text: str) -> int:
@@ -255,11 +253,19 @@ def nesting_bound(text: str) -> int:
     A flow list or mapping starts with its own '[' or '{'. On the way down a tree of block
     lists and mappings, each one starts further right than the one holding it, except a
     list in a mapping, which may start in the mapping's own column: so there are at most
-    two levels per column where a block list or mapping can start.
+    two levels per column where a block list or mapping can start (a line's indentation,
+    or just after a '- ' or '? ', or after a ': ' that starts the line).
     """
-    text = text.replace("\r", "\n")  # YAML's other line break (the glossary may have it)
-    columns = {match.end() - text.rfind("\n", 0, match.end()) - 1
-               for match in _BLOCK_START.finditer(text)}
+    columns = set()
+    for line in text.replace("\r", "\n").split("\n"):  # '\r' breaks lines in YAML too
+        indent = len(line) - len(line.lstrip(" "))
+        columns.add(indent)
+        if "- " in line or "-\t" in line or "?" in line or line[indent:indent + 1] == ":":
+            for match in _INDICATOR.finditer(line):
+                start = match.start()
+                if (line[start] != ":" or start == indent) and (
+                        start == 0 or line[start - 1] in " \t"):
+                    columns.add(match.end())
     return 1 + 2 * len(columns) + text.count("[") + text.count("{")
 
 
@@ -280,28 +286,37 @@ def _too_deep(loader: Any) -> int | None:
 def _check_nodes(root: yaml.Node | None, loader: Any) -> tuple[int, str] | None:
     """(line, message) for the first thing in the YAML that `load_yaml` does not allow."""
     seen: set[int] = set()
+    found: list[tuple[int, int, str]] = []  # (line, column, message)
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
-        if id(node) in seen:
-            return node.start_mark.line, ("YAML anchors and aliases (&name, *name) are not "
-                                           "allowed")
+        mark = node.start_mark
+        if id(node) in seen:  # each node is looked into once, so an alias bomb costs nothing
+            found.append((mark.line, mark.column, "YAML anchors and aliases (&name, *name) "
+                          "are not allowed"))
+            continue
         seen.add(id(node))
-        problem = _tag_problem(node, loader)
-        if problem:
-            return node.start_mark.line, problem
-        if isinstance(node, yaml.MappingNode):
+        if node.tag != _STR or node.id != "scalar":  # plain text, by far the most common
+            problem = _tag_problem(node, loader)
+            if problem:
+                found.append((mark.line, mark.column, problem))
+                continue
+        if node.id == "mapping":
             keys: set[str] = set()
-            for key, _ in node.value:
-                if isinstance(key, yaml.ScalarNode):
+            for key, value in node.value:
+                if key.id == "scalar":
                     if key.value in keys:
-                        return key.start_mark.line, f"'{key.value}' is given twice"
+                        found.append((key.start_mark.line, key.start_mark.column,
+                                      f"'{key.value}' is given twice"))
                     keys.add(key.value)
-            # In reverse, so that the first mistake in the file is the one reported.
-            stack += reversed([part for pair in node.value for part in pair])
-        elif isinstance(node, yaml.SequenceNode):
-            stack += reversed(node.value)
-    return None
+                stack.append(key)
+                stack.append(value)
+        elif node.id == "sequence":
+            stack.extend(node.value)
+    if not found:
+        return None
+    line, _, message = min(found)
+    return line, message
 
 
 def _tag_problem(node: yaml.Node, loader: Any) -> str | None:
@@ -312,8 +327,6 @@ def _tag_problem(node: yaml.Node, loader: Any) -> str | None:
     """
     tag = node.tag
     if isinstance(node, yaml.ScalarNode):
-        if tag == "tag:yaml.org,2002:str":
-            return None
         if tag in _PLAIN_TAGS and tag == loader.resolve(yaml.ScalarNode, node.value,
                                                        (True, False)):
             digits = len(node.value)
