@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -50,6 +51,13 @@ def run_scarsite(*args: str | Path, cwd: Path | None = None) -> subprocess.Compl
     """Run `python -m scarsite` as an editor would, capturing its output."""
     return subprocess.run([sys.executable, "-m", "scarsite", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def tree_of(folder: Path) -> dict[str, bytes]:

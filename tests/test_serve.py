@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from playwright.sync_api import Browser, expect
 from scarsite.build import BuildOptions, build
 from scarsite.serve import OVERLAY_ID, Preview
 
-from .conftest import article, tree_of
+from .conftest import article, free_port, tree_of
 
 
 def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
@@ -121,12 +120,6 @@ def test_files_reported_changed_are_read_again_even_when_their_stamp_is_not(
     _same_as_clean_build(site, preview, tmp_path, "new stamp")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode()
@@ -135,7 +128,7 @@ def _get(url: str) -> str:
 def test_serve_previews_on_localhost_and_rebuilds_on_save(
         make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
                               cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -175,7 +168,7 @@ def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_polic
     site = make_themed_site({
         "content/scar-types/rolling.md": article("Rolling", "scar-type"),
         "content/guides/g.md": article("G", "guide", body)})
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
                               cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)

@@ -7,7 +7,6 @@ Real HTTP requests, sent as written (no client-side clean-up of the path), again
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import article
+from .conftest import article, free_port
 
 SECRET = "the secret next to the site"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, str]:
@@ -56,7 +49,7 @@ def serving(make_themed_site: Callable[..., Path]) -> Iterator[tuple[Path, int]]
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
     (site.parent / "secret.txt").write_text(SECRET)  # outside the site
     (site / "secret.txt").write_text(SECRET)  # in the site, outside the preview folder
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
                               cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -108,7 +101,7 @@ def test_links_in_the_preview_folder_to_files_outside_are_not_followed(
 def test_the_preview_listens_on_this_computer_only_unless_told(
         make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
                               cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -127,7 +120,7 @@ def test_the_preview_listens_on_this_computer_only_unless_told(
 
 def test_listening_on_every_interface_warns(make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--host", "0.0.0.0",
                                "--port", str(port)], cwd=site, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

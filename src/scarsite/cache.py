@@ -17,10 +17,11 @@ import hashlib
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -67,7 +68,7 @@ class LastBuild:
 
     inputs: str  # digest of everything the build read (see `inputs_digest`)
     output: str  # the output folder, absolute
-    files: dict[str, tuple[int, int, int]]  # every file in it -> (size, mtime, inode)
+    files: dict[str, Stamp]  # every file in it -> (size, mtime, inode)
     problems: tuple[Problem, ...]  # warnings reported
     summary: dict[str, Any]  # the build report's counts, to report them again
 
@@ -79,12 +80,7 @@ class LastBuild:
 def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
     """The last successful build of `site`, if it had these inputs and wrote `output`, and
     `output` still holds exactly what it wrote."""
-    try:
-        with open(site / CACHE_DIR / _LAST_BUILD_FILE, "rb") as file:
-            last = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError):
-        return None
+    last = _unpickle(site / CACHE_DIR / _LAST_BUILD_FILE)
     if (not isinstance(last, LastBuild) or last.inputs != inputs
             or last.output != str(output.absolute()) or not last.still_published()):
         return None
@@ -118,7 +114,7 @@ def files_of(folder: Path) -> list[Path]:
     return [folder / rel for rel in sorted(_file_stats(folder))] if folder.is_dir() else []
 
 
-def _file_stats(folder: Path) -> dict[str, tuple[int, int, int]]:
+def _file_stats(folder: Path) -> dict[str, Stamp]:
     return {rel: (stat.st_size, stat.st_mtime_ns, stat.st_ino)
             for rel, stat in file_stats(folder).items()}
 
@@ -157,23 +153,20 @@ class BuildCache:
         """The cache kept in the site folder, or an empty one if there is none (or it is
         unreadable, or from another version of scarsite)."""
         cache = cls(site / CACHE_DIR)
+        folder = site / CACHE_DIR
         # Half-written files of a build that was killed (builds of a site take turns, so
-        # none of them is being written now).
-        for leftover in cache.folder.rglob("*.tmp"):  # type: ignore[union-attr]
+        # none of them is being written now). Those among the converted bodies go with the
+        # next save, which keeps only the bodies in use.
+        for leftover in [*folder.glob("*.tmp"), *(folder / _TEMPLATES_DIR).glob("*.tmp")]:
             leftover.unlink(missing_ok=True)
-        try:
-            with open(cache.folder / _CACHE_FILE, "rb") as file:  # type: ignore[operator]
-                state = pickle.load(file)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                TypeError, ValueError, IndexError):
-            return cache
+        state = _unpickle(folder / _CACHE_FILE)
         if not isinstance(state, dict) or state.get("identity") != cache.identity:
             # Jinja checks compiled templates against their source, not against its own code.
-            shutil.rmtree(cache.folder / _TEMPLATES_DIR, ignore_errors=True)  # type: ignore[operator]
+            shutil.rmtree(folder / _TEMPLATES_DIR, ignore_errors=True)
             return cache
         cache.documents, cache._panels = state["documents"], state["panels"]
         cache.pages, cache.output, cache._stats = state["pages"], state["output"], state["stats"]
-        html = cache.folder / _HTML_DIR  # type: ignore[operator]
+        html = folder / _HTML_DIR
         cache.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
                                   for key, (body, *rest) in state["bodies"].items()})
         return cache
@@ -324,21 +317,30 @@ def _body_of(text: str, body_line: int) -> str:
     return parts[-1] if len(parts) == body_line else ""
 
 
+def _unpickle(path: Path) -> object:
+    """What `path` holds, or None if it is missing or cannot be read back."""
+    try:
+        with open(path, "rb") as file:
+            return pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError):
+        return None
+
+
 def _pickle_atomically(path: Path, state: object) -> None:
     """Pickle `state` into `path`, streamed (at 10,000 articles the pickle is tens of MB)."""
+    _write_atomically(path, lambda file: pickle.dump(state, file, protocol=5))
+
+
+def _write_atomically(path: Path, write: bytes | Callable[[BinaryIO], object]) -> None:
+    """Write `path` beside itself and rename it into place: readers see old or new."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as file:
-            pickle.dump(state, file, protocol=5)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)  # left only when writing failed
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
+            if isinstance(write, bytes):
+                file.write(write)
+            else:
+                write(file)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)  # left only when writing failed
