@@ -99,6 +99,27 @@ def test_only_pages_that_show_a_change_are_rendered_again(
                 "compare/index.html", "glossary/index.html"} & set(rendered)
 
 
+def test_an_edit_saves_only_the_changes_to_the_cache(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site, extra=6)
+    output = tmp_path / "out"
+    _build(site, output)
+    base = site / ".scarsite-cache/build.pickle"
+    stamp = (base.stat().st_ino, base.stat().st_mtime_ns)
+    for n in (1, 3):
+        guide = site / f"content/guides/g00{n}.md"
+        guide.write_text(guide.read_text().replace(f"Guide number {n}.", "Edited."))
+        _build(site, output)
+        assert (base.stat().st_ino, base.stat().st_mtime_ns) == stamp
+        assert site.joinpath(".scarsite-cache/build.pickle.changes").is_file()
+        assert tree_of(output) == _cold(site, tmp_path / f"cold-{n}")
+    # The base and its changes read back as the whole cache: another edit renders one page.
+    guide = site / "content/guides/g005.md"
+    guide.write_text(guide.read_text().replace("Guide number 5.", "Edited."))
+    report = build(BuildOptions(source=site, output=output, search=False))
+    assert sorted(report.rendered.pages) == ["guides/g005/index.html"]
+
+
 def test_parallel_builds_are_byte_identical_to_one_process(
         make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
     site = _site(make_themed_site, extra=80)
@@ -132,6 +153,13 @@ def test_a_damaged_cache_or_output_is_never_trusted(
     (site / ".scarsite-cache/build.pickle").write_bytes(b"not a pickle")
     _build(site, output)
     assert tree_of(output) == cold
+    body = site / "content/scar-types/boxcar.md"
+    body.write_text(body.read_text() + "\nMore.\n")
+    _build(site, output)  # saved as changes to the cache
+    (site / ".scarsite-cache/build.pickle.changes").write_bytes(b"half a pick")
+    body.write_text(body.read_text().replace("More.", "Less."))
+    _build(site, output)
+    assert tree_of(output) == (cold := _cold(site, tmp_path / "cold-changes"))
     # A published page edited by hand is rendered again, not kept.
     page = output / "treatments/peel/index.html"
     page.write_text("edited by hand")

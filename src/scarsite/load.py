@@ -73,7 +73,7 @@ def load_sources(site: Path, problems: Problems,
         if known is not None and rel in known and known[rel][0] == stamp:
             sources.append(known[rel][1])
             continue
-        text = _read_text(Path(entry.path), rel, problems)
+        text = _read_text(entry.path, rel, problems)
         if text is not None:
             sources.append(Source(rel, section, text))
             if known is not None:
@@ -158,10 +158,10 @@ def _markdown_entries(folder: str, parts: tuple[str, ...], problems: Problems
 
 def _undecodable(name: str) -> bool:
     """Whether a file name held bytes that are not UTF-8 (kept by Python as surrogates)."""
-    return any("\udc80" <= char <= "\udcff" for char in name)
+    return not name.isascii() and any("\udc80" <= char <= "\udcff" for char in name)
 
 
-def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
+def _read_text(path: str, rel: str, problems: Problems) -> str | None:
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_ARTICLE_BYTES + 1)
@@ -175,7 +175,7 @@ def _read_text(path: Path, rel: str, problems: Problems) -> str | None:
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         problems.error(rel, 1, "encoding", "is saved as UTF-32; save it as UTF-8")
         return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (b"\x00" in data and _looks_utf16(data)):
         problems.error(rel, 1, "encoding", "is saved as UTF-16; save it as UTF-8")
         return None
     if b"\x00" in data:
