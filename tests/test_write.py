@@ -111,3 +111,28 @@ def test_a_failed_write_on_the_fast_way_keeps_the_published_site(tmp_path: Path)
     assert tree_of(output) == {"index.html": b"published"}
     write_site({"index.html": b"again"}, StaticFiles(), output)
     assert tree_of(output) == {"index.html": b"again"}
+
+
+def test_a_write_by_exchange_knows_the_stamps_of_what_it_published(tmp_path: Path) -> None:
+    output = tmp_path / "build"
+
+    def index(folder: Path) -> None:  # as the search step does, before the site is published
+        (folder / "pagefind").mkdir()
+        (folder / "pagefind" / f"index-{len(list(folder.rglob('*.html')))}.js").write_text("x")
+
+    def walked() -> dict[str, tuple[int, int, int]]:
+        return {p.relative_to(output).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns,
+                                                   p.stat().st_ino)
+                for p in output.rglob("*") if p.is_file()}
+
+    # The first two writes make new folders (the second keeps the first as the spare).
+    for _ in range(2):
+        result = write_site({"index.html": b"one", "a/index.html": b"a"}, StaticFiles(),
+                            output, finish=index)
+        assert result.stamps is None
+    steps = [({"index.html": b"two", "a/index.html": b"a", "b/index.html": b"b"}, index),
+             ({"index.html": b"two", "b/index.html": b"b"}, None),  # a page gone, no index
+             ({"index.html": b"two", "b/index.html": b"b"}, None)]  # nothing changed
+    for files, finish in steps:
+        result = write_site(files, StaticFiles(), output, finish=finish)
+        assert result.stamps == walked()

@@ -157,19 +157,21 @@ def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
         rendered = report.rendered = render_site(
             site, bodies, static, source, problems, cache.page_records(output),
             cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
+    stamps = None  # of the files published, if the write knows them
     if options.write and report.ok:
         with report.stage("write"):
             written = write_site(rendered.pages, static, output,
                                  finish=_search_step(report), kept=rendered.kept)
             report.files_written, report.files_changed = written.files, written.changed
-            cache.published(rendered, output)
+            stamps = written.stamps
+            cache.published(rendered, output, stamps)
     if options.cache:
         # The cache only saves time: if it cannot be saved (a full disk), the site is
         # still built and published, and the next build simply does more work.
         with report.stage("cache"), contextlib.suppress(OSError):
             cache.save()
             if inputs and report.ok:
-                remember_build(source, inputs, output, problems, _summary_of(report))
+                remember_build(source, inputs, output, problems, _summary_of(report), stamps)
 
 
 def count_site(site: Site) -> dict[str, Any]:

@@ -105,10 +105,12 @@ def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
 
 
 def remember_build(site: Path, inputs: str, output: Path, problems: Problems,
-                   summary: dict[str, Any]) -> None:
-    """Record a successful build's inputs, output files and report (see `last_build`)."""
+                   summary: dict[str, Any], stamps: dict[str, Stamp] | None = None) -> None:
+    """Record a successful build's inputs, output files (their `stamps`, if the write
+    knows them) and report (see `last_build`)."""
     output = output.absolute()
-    last = LastBuild(inputs, str(output), _file_stats(output), tuple(problems.items), summary)
+    files = stamps if stamps is not None else _file_stats(output)
+    last = LastBuild(inputs, str(output), files, tuple(problems.items), summary)
     (site / CACHE_DIR).mkdir(parents=True, exist_ok=True)
     write_atomically(site / CACHE_DIR / _LAST_BUILD_FILE,
                      lambda file: pickle.dump(last, file, protocol=5))
@@ -311,10 +313,16 @@ class BuildCache:
             return self._stats.get(rel) == (stat.st_size, stat.st_mtime_ns)
         return check
 
-    def published(self, rendered: Rendered, output: Path) -> None:
-        """Remember how the pages now in `output` were made."""
+    def published(self, rendered: Rendered, output: Path,
+                  stamps: dict[str, Stamp] | None = None) -> None:
+        """Remember how the pages now in `output` (whose files have these `stamps`, if
+        known) were made."""
         stats = {}
         for rel in rendered.records:
+            if stamps is not None:
+                if rel in stamps:
+                    stats[rel] = stamps[rel][:2]
+                continue
             try:
                 stat = os.stat(output / rel)
             except OSError:

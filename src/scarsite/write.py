@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SiteError
+from .load import Stamp
 from .static import StaticFiles
 
 
@@ -34,6 +35,8 @@ from .static import StaticFiles
 class WriteResult:
     files: int  # files in the new site (search index aside)
     changed: int  # of which new or different from the previous site
+    # Every file now published and its stamp, when the write knows them without looking.
+    stamps: dict[str, Stamp] | None = None
 
 
 def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
@@ -58,35 +61,45 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
     files.update((rel, source.read_bytes()) for rel, source in static.files.items())
     total = len(files) + len(kept)
     try:
-        changed = None
+        exchanged = None
         if _spare_ready(output):
             with contextlib.suppress(OSError):  # e.g. a file where a folder now goes
-                changed = _write_by_exchange(files, set(kept), output, finish)
-        if changed is None:
-            changed = _write_by_rename(files, kept, output, finish)
+                exchanged = _write_by_exchange(files, set(kept), output, finish)
+        if exchanged is None:
+            return WriteResult(total, _write_by_rename(files, kept, output, finish))
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
                         f"({exc.filename}); the previous output is unchanged") from None
-    return WriteResult(total, changed)
+    return WriteResult(total, *exchanged)
 
 
 def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
-                       finish: Callable[[Path], None] | None) -> int | None:
+                       finish: Callable[[Path], None] | None
+                       ) -> tuple[int, dict[str, Stamp]] | None:
     """Make the spare the new site, changing only what differs, and exchange it in; None
-    if the spare is not a copy of the published site after all."""
+    if the spare is not a copy of the published site after all. Returns the number of
+    files changed and the stamps of the files published."""
     spare, marker = spare_paths(output)
-    in_spare = {rel: stat.st_ino for rel, stat in file_stats(spare).items()}
-    if in_spare != {rel: stat.st_ino for rel, stat in file_stats(output).items()}:
+    stamps = {rel: _stamp(stat) for rel, stat in file_stats(spare).items()}
+    if ({rel: stamp[2] for rel, stamp in stamps.items()}
+            != {rel: stat.st_ino for rel, stat in file_stats(output).items()}):
         return None  # someone changed the published site by hand: take the full way
     changed = _differing(spare, files)
-    gone = in_spare.keys() - files.keys() - kept
+    gone = stamps.keys() - files.keys() - kept
     if not changed and not gone and finish is None:
-        return 0  # the published site is already this site
+        return 0, stamps  # the published site is already this site
     marker.unlink()
     _apply(spare, files, changed, gone)
+    for rel in gone:
+        del stamps[rel]
+    stamps.update((rel, _stamp(os.stat(spare / rel))) for rel in changed)
     if finish is not None:
+        for rel in [rel for rel in stamps if rel.startswith("pagefind/")]:
+            del stamps[rel]
         shutil.rmtree(spare / "pagefind", ignore_errors=True)
         finish(spare)
+        stamps.update((f"pagefind/{rel}", _stamp(stat))
+                      for rel, stat in file_stats(spare / "pagefind").items())
     _exchange(spare, output)
     # The old site, now the spare, differs from the new one only in these files.
     differing = changed | gone
@@ -94,7 +107,11 @@ def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
         shutil.rmtree(spare / "pagefind", ignore_errors=True)
         differing |= {f"pagefind/{rel}" for rel in file_stats(output / "pagefind")}
     _update_spare(output, spare, marker, differing)
-    return len(changed)
+    return len(changed), stamps
+
+
+def _stamp(stat: os.stat_result) -> Stamp:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def _write_by_rename(files: dict[str, bytes], kept: Collection[str], output: Path,
