@@ -9,6 +9,8 @@ import pytest
 
 from scarsite.build import BuildOptions, BuildReport, build
 
+from .conftest import article
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -81,3 +83,30 @@ def test_compare_cells_match_front_matter(built) -> None:
         facts = [(getattr(meta.facts, key, None) or "not stated")
                  for key in ("sessions", "downtime", "cost")]
         assert [text for text, _ in row[-3:]] == facts
+
+
+@pytest.mark.parametrize("count", [12, 13])
+def test_with_more_than_a_dozen_scar_types_each_row_lists_the_ones_it_helps(
+        count: int, make_themed_site, tmp_path: Path) -> None:
+    """A column per scar type is a wall of "No" on a big site (3,000 rows by 1,000 columns
+    made a 112 MB page): past a dozen, each treatment lists the scar types it helps."""
+    files = {f"content/scar-types/s{n:02}.md": article(f"Scar {n:02}", "scar-type")
+             for n in range(count)}
+    files["content/treatments/laser.md"] = article("Laser", "treatment",
+                                                   scar_types="[s07, s02, s11]")
+    files["content/treatments/peel.md"] = article("Peel", "treatment")
+    site = make_themed_site(files)
+    assert build(BuildOptions(source=site, output=tmp_path / "out", search=False)).ok
+    table = _TableParser()
+    table.feed((tmp_path / "out/compare/index.html").read_text())
+    header = [text for text, _ in table.rows[0]]
+    rows = {row[0][0]: [text for text, _ in row] for row in table.rows[1:]}
+    if count <= 12:
+        assert header[2:-3] == [f"Scar {n:02}" for n in range(count)]
+        assert rows["Laser"][2:-3] == ["Yes" if n in (2, 7, 11) else "No" for n in range(count)]
+    else:
+        assert header == ["Treatment", "Evidence", "Scar types it can help", "Sessions",
+                          "Downtime", "Cost"]
+        assert rows["Laser"][2] == "Scar 02, Scar 07, Scar 11"
+        assert table.rows[1][2][1] == "/scar-types/s02/"  # each scar type is a link
+        assert rows["Peel"][2] == "none listed"

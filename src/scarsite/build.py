@@ -165,6 +165,9 @@ def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
             report.files_written, report.files_changed = written.files, written.changed
             stamps = written.stamps
             cache.published(rendered, output, stamps)
+            # The pages are published: their bytes (a third of the memory of a cold build
+            # of 10,000 articles) are let go before the cache is pickled, which needs more.
+            rendered.pages = dict.fromkeys(rendered.pages, b"")
     if options.cache:
         # The cache only saves time: if it cannot be saved (a full disk), the site is
         # still built and published, and the next build simply does more work.

@@ -76,7 +76,7 @@ class PageRecord:
 class Rendered:
     """The render stage's result: new pages as bytes, and pages kept from the last build."""
 
-    pages: dict[str, bytes] = field(default_factory=dict)
+    pages: dict[str, bytes] = field(default_factory=dict)  # emptied, names kept, once written
     kept: set[str] = field(default_factory=set)
     records: dict[str, PageRecord] = field(default_factory=dict)  # every page of this build
     digests: dict[tuple[str, str], str] = field(default_factory=dict)  # of every part read
