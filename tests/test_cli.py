@@ -114,3 +114,16 @@ def test_python_dash_m_and_console_script_agree(make_site: Callable[..., Path]) 
     assert result.returncode == 0
     assert result.stdout.splitlines()[1:4] == run_scarsite("check", "--source", site) \
         .stdout.splitlines()[1:4]
+    # Both exit without tearing the heap down: everything printed still arrives, and the
+    # exit code is kept (1 for a site with mistakes).
+    bad = make_site({"content/treatments/subcision.md": article(
+        "Subcision", "treatment", scar_types="[rolling, ice-pick]")}, name="bad")
+    scripted = subprocess.run([script, "build", "--source", str(bad)], capture_output=True,
+                              text=True)
+    moduled = run_scarsite("build", "--source", bad)
+    assert scripted.returncode == moduled.returncode == 1
+    assert "rolling" in scripted.stdout + scripted.stderr
+    assert ([line for line in (scripted.stdout + scripted.stderr).splitlines()
+             if not line.startswith("time")]
+            == [line for line in (moduled.stdout + moduled.stderr).splitlines()
+                if not line.startswith("time")])

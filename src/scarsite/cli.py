@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .build import OUTPUT_DIR, BuildOptions, BuildReport, build
@@ -22,6 +24,22 @@ from .config import SETTINGS_FILE
 from .editorial import EditorialReport
 from .errors import SiteError
 from .scaffold import new_article
+
+
+def run() -> NoReturn:
+    """The `scarsite` command: `main`, then an immediate exit.
+
+    A build leaves a large heap (450 MB at 10,000 articles). Freeing it object by object
+    as the interpreter shuts down took 0.7 s, longer than an up-to-date build itself.
+    By then every file is closed and the lock let go, so once the output is flushed the
+    process exits without tearing the heap down (the operating system takes it back).
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
