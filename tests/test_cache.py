@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from scarsite.build import BuildOptions, build
+from scarsite.load import SETTLE_NS
 
 from .conftest import article, run_scarsite, tree_of
 
@@ -118,6 +121,24 @@ def test_an_edit_saves_only_the_changes_to_the_cache(
     guide.write_text(guide.read_text().replace("Guide number 5.", "Edited."))
     report = build(BuildOptions(source=site, output=output, search=False))
     assert sorted(report.rendered.pages) == ["guides/g005/index.html"]
+
+
+def test_files_kept_from_the_last_build_are_read_again_when_they_changed(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site, extra=3)
+    output = tmp_path / "out"
+    time.sleep(SETTLE_NS / 1e9 + 0.1)  # settled files: the cache keeps them, not reading them
+    _build(site, output)
+    guide = site / "content/guides/g001.md"
+    stat = guide.stat()
+    # Same size, and the old modification time put back (as `cp -p` or an unpacked
+    # archive would): the change time in the stamp still gives it away.
+    guide.write_text(guide.read_text().replace("Guide number 1.", "Guide number X."))
+    os.utime(guide, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert guide.stat().st_size == stat.st_size
+    assert "1 changed" in _build(site, output)
+    assert tree_of(output) == _cold(site, tmp_path / "cold")
+    assert "Guide number X." in (output / "guides/g001/index.html").read_text()
 
 
 def test_parallel_builds_are_byte_identical_to_one_process(

@@ -116,24 +116,27 @@ def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
     jobs = options.jobs or default_jobs()
     with report.stage("settings"):
         config = report.config = load_config(source, problems)
+    from_disk = cache is None and options.cache  # the cache kept in the site folder
     with report.stage("load"):
-        sources = load_sources(source, problems, cache.sources if cache else None)
+        if cache is None:
+            cache = BuildCache.at(source) if options.cache else BuildCache()
+        sources = load_sources(source, problems, cache.sources)
         static = report.static = collect_static(source)
     inputs = ""
-    if cache is None and options.cache and options.write:
+    if from_disk and options.write:
         with report.stage("up-to-date check"):
             inputs = _inputs(options, config, sources, static)
             last = last_build(source, inputs, output)
         if last is not None:
             _report_again(report, last.problems, last.summary)
             return
-    if cache is None:
-        # What is loaded lives for the whole build: keep the garbage collector from
+    if from_disk:
+        # What is read lives for the whole build: keep the garbage collector from
         # going through it again and again (seconds at 10,000 articles).
         gc.disable()
         try:
             with report.stage("open cache"):
-                cache = BuildCache.open(source) if options.cache else BuildCache()
+                cache.read()
         finally:
             gc.freeze()
             gc.enable()

@@ -2,11 +2,14 @@
 
 `scarsite build` keeps it in `.scarsite-cache/` at the site root (`--no-cache`
 leaves it alone, `scarsite clean` deletes it); the live preview keeps one in
-memory. It holds parsed front matter and converted bodies, keyed by digests of
-everything they depend on (the file's text, the settings, the glossary, the
-version and code of scarsite and its Markdown settings), and a record of how each
-page of the last published site was made (see `render.PageRecord`). A cache that
-cannot be read is ignored, so the worst a cache can cost is a full build.
+memory. It holds the article files read, by stamp (see `load_sources`), parsed
+front matter and converted bodies, keyed by digests of everything they depend on
+(the file's text, the settings, the glossary, the version and code of scarsite
+and its Markdown settings), and a record of how each page of the last published
+site was made (see `render.PageRecord`). On disk the sources are a store of their
+own, read first, as that is all a build with nothing to do needs; each store is a
+base and the changes since (see `store`). A cache that cannot be read is ignored,
+so the worst a cache can cost is a full build.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .config import SiteConfig
 from .errors import Problem, Problems
 from .frontmatter import Document, parse_document
 from .glossary import Glossary
-from .load import Source, Stamp
+from .load import KnownSources, Source, Stamp
 from .markup import Body, BodyCache, Converted
 from .model import Site, build_site, panel_sources
 from .render import Rendered
@@ -43,6 +46,7 @@ from .write import file_stats, spare_paths
 
 CACHE_DIR = ".scarsite-cache"
 _CACHE_FILE = "build.pickle"
+_SOURCES_FILE = "sources.pickle"  # read first: all an up-to-date build needs
 _LAST_BUILD_FILE = "last-build.pickle"
 _HTML_DIR = "html"  # converted bodies, one file per digest, read only when needed
 _TEMPLATES_DIR = "templates"  # compiled by Jinja
@@ -162,17 +166,18 @@ class BuildCache:
         self._dirty = False
         self._settings: tuple[SiteConfig | None, str] = (None, "")
         self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
-        # For a cache in memory (the live preview): files read, and documents parsed, by
-        # content path; a file is read again only when its stamp changes or the preview is
-        # told it changed, and a source read once is parsed once.
-        self.sources: dict[str, tuple[Stamp, Source]] | None = {} if folder is None else None
+        # Files read, by content path: a file is read again only when its stamp changes
+        # (see `load_sources`) or the preview is told it changed. For a cache in memory,
+        # also the documents parsed: a source read once is parsed once.
+        self.sources: KnownSources = {}
         self._parsed_sources: dict[str, tuple[Source, str, Document | None]] = {}
         self._store: Store | None = None
+        self._sources_store: Store | None = None
 
     @classmethod
-    def open(cls, site: Path) -> BuildCache:
-        """The cache kept in the site folder, or an empty one if there is none (or it is
-        unreadable, or from another version of scarsite)."""
+    def at(cls, site: Path) -> BuildCache:
+        """The cache kept in the site folder, with only the sources read so far (enough
+        to load the site and see whether it is up to date); `read` reads the rest."""
         cache = cls(site / CACHE_DIR)
         folder = site / CACHE_DIR
         # Half-written files of a build that was killed (builds of a site take turns, so
@@ -180,20 +185,33 @@ class BuildCache:
         # next save, which keeps only the bodies in use.
         for leftover in [*folder.glob("*.tmp"), *(folder / _TEMPLATES_DIR).glob("*.tmp")]:
             leftover.unlink(missing_ok=True)
-        cache._store = Store(folder / _CACHE_FILE)
-        state = cache._store.read()
-        if state is None or state.get("identity") != cache.identity:
-            # Jinja checks compiled templates against their source, not against its own code.
-            shutil.rmtree(folder / _TEMPLATES_DIR, ignore_errors=True)
-            return cache
-        cache.documents, cache._panels = state["documents"], state["panels"]
-        cache.pages = Rendered(records=state["records"], digests=state["digests"])
-        cache.output, cache._stats = state["output"], state["stats"]
-        html = folder / _HTML_DIR
-        cache.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
-                                  for key, (body, *rest) in state["bodies"].items()})
-        cache._store.remember(cache._state())
+        cache._sources_store = Store(folder / _SOURCES_FILE)
+        state = cache._sources_store.read()
+        if state is not None and state.get("identity") == cache.identity:
+            cache.sources = state["sources"]
+            cache._sources_store.remember(cache._sources_state())
         return cache
+
+    def read(self) -> None:
+        """Read the rest of the cache (nothing is kept if it is unreadable, or from
+        another version of scarsite)."""
+        assert self.folder is not None
+        self._store = Store(self.folder / _CACHE_FILE)
+        state = self._store.read()
+        if state is None or state.get("identity") != self.identity:
+            # Jinja checks compiled templates against their source, not against its own code.
+            shutil.rmtree(self.folder / _TEMPLATES_DIR, ignore_errors=True)
+            return
+        self.documents, self._panels = state["documents"], state["panels"]
+        self.pages = Rendered(records=state["records"], digests=state["digests"])
+        self.output, self._stats = state["output"], state["stats"]
+        html = self.folder / _HTML_DIR
+        self.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
+                                 for key, (body, *rest) in state["bodies"].items()})
+        self._store.remember(self._state())
+
+    def _sources_state(self) -> dict[str, Any]:
+        return {"identity": self.identity, "sources": self.sources}
 
     def _state(self) -> dict[str, Any]:
         """What is saved, as kept in memory (see `_pickled` for how bodies are saved)."""
@@ -204,23 +222,28 @@ class BuildCache:
 
     def save(self) -> None:
         """Write the cache into its folder (atomically), if it has one and anything changed."""
-        if self.folder is None or not self._dirty:
+        if self.folder is None:
             return
         html = self.folder / _HTML_DIR
-        html.mkdir(parents=True, exist_ok=True)
-        for entry in self.bodies.entries.values():
-            body = entry.body
-            if body._file is None:
-                body._file = html / body.digest
-                if not body._file.exists():
-                    write_atomically(body._file, body.html.encode("utf-8"))
+        if self._dirty:
+            html.mkdir(parents=True, exist_ok=True)
+            for entry in self.bodies.entries.values():
+                body = entry.body
+                if body._file is None:
+                    body._file = html / body.digest
+                    if not body._file.exists():
+                        write_atomically(body._file, body.html.encode("utf-8"))
         if self._store is None:
             self._store = Store(self.folder / _CACHE_FILE)
-        self._store.save(self._state(), _pickled)
-        used = {entry.body.digest for entry in self.bodies.entries.values()}
-        for file in html.iterdir():
-            if file.name not in used:
-                file.unlink(missing_ok=True)
+        self._store.save(self._state(), _pickled)  # writes nothing if nothing changed
+        if self._sources_store is None:
+            self._sources_store = Store(self.folder / _SOURCES_FILE)
+        self._sources_store.save(self._sources_state(), _as_is)
+        if self._dirty:
+            used = {entry.body.digest for entry in self.bodies.entries.values()}
+            for file in html.iterdir():
+                if file.name not in used:
+                    file.unlink(missing_ok=True)
         self._dirty = False
 
     def parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
@@ -336,6 +359,10 @@ class BuildCache:
 
     def mark_changed(self) -> None:
         self._dirty = True
+
+
+def _as_is(table: str, value: Any) -> Any:
+    return value
 
 
 def _pickled(table: str, value: Any) -> Any:

@@ -74,7 +74,6 @@ class Preview:
     def rebuild(self, changed: Iterable[Path] | None = None) -> BuildReport:
         """Build again after the files `changed` changed (None: any file may have changed)."""
         known = self.cache.sources
-        assert known is not None
         if changed is None:
             known.clear()
         for path in changed or ():

@@ -71,10 +71,12 @@ class Store:
 
     def save(self, state: dict[str, Any], encode: Encode) -> None:
         """Save `state` (as kept in memory; `encode` turns a table's values into what is
-        pickled): its changes since the last save, or all of it when that is simpler."""
+        pickled): its changes since the last save (nothing if there are none), or all of
+        it when that is simpler."""
         if not self._token or state.keys() != self._saved.keys():
             self._save_all(state, encode)
             return
+        found = False
         for name, value in state.items():
             saved = self._saved[name]
             if isinstance(value, dict) and isinstance(saved, dict):
@@ -84,11 +86,16 @@ class Store:
                     if before is not item and before != item:
                         updated[key] = encode(name, item)
                         removed.discard(key)
+                        found = True
                 for key in saved.keys() - value.keys():
                     updated.pop(key, None)
                     removed.add(key)
+                    found = True
             elif saved is not value and saved != value:
                 self._values[name] = encode(name, value)
+                found = True
+        if not found:
+            return  # what is saved is this state already
         size = sum(len(updated) + len(removed) for updated, removed in self._changes.values())
         if size > max(64, self._base_entries // 4):
             self._save_all(state, encode)
