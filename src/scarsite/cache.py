@@ -48,7 +48,7 @@ CACHE_DIR = ".scarsite-cache"
 _CACHE_FILE = "build.pickle"
 _SOURCES_FILE = "sources.pickle"  # read first: all an up-to-date build needs
 _LAST_BUILD_FILE = "last-build.pickle"
-_HTML_DIR = "html"  # converted bodies, one file per digest, read only when needed
+_OLD_HTML_DIR = "html"  # where converted bodies were kept, one file each, until 2026-11
 _TEMPLATES_DIR = "templates"  # compiled by Jinja
 
 
@@ -163,7 +163,6 @@ class BuildCache:
         self.output = ""  # the folder the page records describe
         self._stats: dict[str, tuple[int, int]] = {}  # output path -> (size, mtime) written
         self._model: tuple[str, Site, tuple[Problem, ...]] | None = None
-        self._dirty = False
         self._settings: tuple[SiteConfig | None, str] = (None, "")
         self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
         # Files read, by content path: a file is read again only when its stamp changes
@@ -201,12 +200,12 @@ class BuildCache:
         if state is None or state.get("identity") != self.identity:
             # Jinja checks compiled templates against their source, not against its own code.
             shutil.rmtree(self.folder / _TEMPLATES_DIR, ignore_errors=True)
+            shutil.rmtree(self.folder / _OLD_HTML_DIR, ignore_errors=True)
             return
         self.documents, self._panels = state["documents"], state["panels"]
         self.pages = Rendered(records=state["records"], digests=state["digests"])
         self.output, self._stats = state["output"], state["stats"]
-        html = self.folder / _HTML_DIR
-        self.bodies = BodyCache({key: Converted(Body(None, *body, file=html / body[-1]), *rest)
+        self.bodies = BodyCache({key: Converted(Body(*body), *rest)
                                  for key, (body, *rest) in state["bodies"].items()})
         self._store.remember(self._state())
 
@@ -224,27 +223,13 @@ class BuildCache:
         """Write the cache into its folder (atomically), if it has one and anything changed."""
         if self.folder is None:
             return
-        html = self.folder / _HTML_DIR
-        if self._dirty:
-            html.mkdir(parents=True, exist_ok=True)
-            for entry in self.bodies.entries.values():
-                body = entry.body
-                if body._file is None:
-                    body._file = html / body.digest
-                    if not body._file.exists():
-                        write_atomically(body._file, body.html.encode("utf-8"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         if self._store is None:
             self._store = Store(self.folder / _CACHE_FILE)
         self._store.save(self._state(), _pickled)  # writes nothing if nothing changed
         if self._sources_store is None:
             self._sources_store = Store(self.folder / _SOURCES_FILE)
         self._sources_store.save(self._sources_state(), _as_is)
-        if self._dirty:
-            used = {entry.body.digest for entry in self.bodies.entries.values()}
-            for file in html.iterdir():
-                if file.name not in used:
-                    file.unlink(missing_ok=True)
-        self._dirty = False
 
     def parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
         """`parse_document`, unless this text was parsed with these settings before."""
@@ -270,7 +255,6 @@ class BuildCache:
             stored = document and _without_text(document)
             known = (digest, _Parsed(stored, tuple(problems.items[before:])))
             self.documents[source.rel] = known
-            self._dirty = True
             return document
         parsed = known[1]
         for problem in parsed.problems:
@@ -287,7 +271,6 @@ class BuildCache:
         for rel in gone:
             del self.documents[rel]
             self._parsed_sources.pop(rel, None)
-        self._dirty |= bool(gone)
 
     def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
               drafts: bool, unparsed: set[str], problems: Problems) -> Site:
@@ -303,7 +286,6 @@ class BuildCache:
             site = build_site(config, documents, glossary, drafts, unparsed, problems, panels)
             if panels is None:
                 self._panels = (key, panel_sources(site))
-                self._dirty = True
             return site
         if self._model is not None and self._model[0] == key:
             _, site, found = self._model
@@ -351,14 +333,8 @@ class BuildCache:
             except OSError:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
-        records = Rendered(records=dict(rendered.records), digests=rendered.digests)
-        state = (records.records, records.digests, str(output.absolute()), stats)
-        if state != (self.pages.records, self.pages.digests, self.output, self._stats):
-            self.pages, self.output, self._stats = records, state[2], stats
-            self._dirty = True
-
-    def mark_changed(self) -> None:
-        self._dirty = True
+        self.pages = Rendered(records=dict(rendered.records), digests=rendered.digests)
+        self.output, self._stats = str(output.absolute()), stats
 
 
 def _as_is(table: str, value: Any) -> Any:
@@ -366,11 +342,11 @@ def _as_is(table: str, value: Any) -> Any:
 
 
 def _pickled(table: str, value: Any) -> Any:
-    """A converted body is saved without its HTML, which is in a file of its own."""
+    """A converted body is saved as plain values (a `Body` has slots, not a dict)."""
     if table != "bodies":
         return value
     body = value.body
-    return ((body.toc, body.anchors, body.words, body.digest), value.links,
+    return ((body.html, body.toc, body.anchors, body.words, body.digest), value.links,
             value.glossary_uses, value.targets)
 
 

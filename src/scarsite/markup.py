@@ -18,7 +18,6 @@ import re
 import weakref
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -60,29 +59,14 @@ class Heading:
 
 
 class Body:
-    """An article body rendered to HTML.
+    """An article body rendered to HTML."""
 
-    A body read back from the build cache has its HTML in a file, read only if a page
-    that shows it has to be rendered again.
-    """
+    __slots__ = ("anchors", "digest", "html", "toc", "words")
 
-    __slots__ = ("_file", "_html", "anchors", "digest", "toc", "words")
-
-    def __init__(self, html: str | None, toc: tuple[Heading, ...], anchors: frozenset[str],
-                 words: int, digest: str = "", file: Path | None = None) -> None:
-        self.toc, self.anchors, self.words = toc, anchors, words
-        self.digest = digest or hashlib.sha1((html or "").encode("utf-8")).hexdigest()
-        self._html, self._file = html, file
-
-    def available(self) -> bool:
-        return self._html is not None or (self._file is not None and self._file.is_file())
-
-    @property
-    def html(self) -> str:
-        if self._html is None:
-            assert self._file is not None
-            self._html = self._file.read_text(encoding="utf-8")
-        return self._html
+    def __init__(self, html: str, toc: tuple[Heading, ...], anchors: frozenset[str],
+                 words: int, digest: str = "") -> None:
+        self.html, self.toc, self.anchors, self.words = html, toc, anchors, words
+        self.digest = digest or hashlib.sha1(html.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -108,7 +92,7 @@ class BodyCache:
 
     def get(self, key: tuple[str, str], site: Site) -> Converted | None:
         entry = self.entries.get(key)
-        if entry is None or not entry.body.available():
+        if entry is None:
             return None
         if self.checked is not None and self.checked() is site:
             return entry  # checked against this very model (the preview reuses models)
