@@ -180,8 +180,7 @@ class BuildCache:
         cache = cls(site / CACHE_DIR)
         folder = site / CACHE_DIR
         # Half-written files of a build that was killed (builds of a site take turns, so
-        # none of them is being written now). Those among the converted bodies go with the
-        # next save, which keeps only the bodies in use.
+        # none of them is being written now).
         for leftover in [*folder.glob("*.tmp"), *(folder / _TEMPLATES_DIR).glob("*.tmp")]:
             leftover.unlink(missing_ok=True)
         cache._sources_store = Store(folder / _SOURCES_FILE)
@@ -220,16 +219,15 @@ class BuildCache:
                 "output": self.output, "stats": self._stats}
 
     def save(self) -> None:
-        """Write the cache into its folder (atomically), if it has one and anything changed."""
+        """Write what changed into the cache folder (atomically): the parts read with `at`
+        and `read` (a part never read is not written over)."""
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        if self._store is None:
-            self._store = Store(self.folder / _CACHE_FILE)
-        self._store.save(self._state(), _pickled)  # writes nothing if nothing changed
-        if self._sources_store is None:
-            self._sources_store = Store(self.folder / _SOURCES_FILE)
-        self._sources_store.save(self._sources_state(), _as_is)
+        if self._sources_store is not None:
+            self._sources_store.save(self._sources_state(), _as_is)
+        if self._store is not None:
+            self._store.save(self._state(), _pickled)
 
     def parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
         """`parse_document`, unless this text was parsed with these settings before."""
