@@ -89,6 +89,19 @@ class BodyCache:
     def __init__(self, entries: dict[tuple[str, str], Converted] | None = None) -> None:
         self.entries = entries or {}
         self.checked: weakref.ref[Site] | None = None  # the model every entry was checked with
+        # Each body's key, by the digest of its Markdown, for one context (the preview asks
+        # for 10,000 keys on every rebuild; working them out again took 20 ms).
+        self._keys: tuple[str, dict[str, str]] = ("", {})
+
+    def key(self, article: Article, context: str) -> tuple[str, str]:
+        """The key of an article's converted body in a given context (see `_context_hash`)."""
+        if self._keys[0] != context:
+            self._keys = (context, {})
+        digest = article.doc.body_digest
+        known = self._keys[1].get(digest)
+        if known is None:
+            known = self._keys[1][digest] = hashlib.sha256((context + digest).encode()).hexdigest()
+        return article.rel, known
 
     def get(self, key: tuple[str, str], site: Site) -> Converted | None:
         entry = self.entries.get(key)
@@ -107,6 +120,8 @@ class BodyCache:
 
     def keep_only(self, keys: set[tuple[str, str]]) -> None:
         self.entries = {k: v for k, v in self.entries.items() if k in keys}
+        used = {key for _, key in keys}
+        self._keys = (self._keys[0], {d: k for d, k in self._keys[1].items() if k in used})
 
 
 def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None,
@@ -116,12 +131,12 @@ def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None
     Bodies not in `cache` are converted over up to `jobs` processes.
     """
     context = _context_hash(site)
-    keys = {a.rel: (a.rel, hashlib.sha256((context + a.doc.body_digest).encode()).hexdigest())
-            for a in site.articles}
+    cache = cache if cache is not None else BodyCache()
+    keys = {a.rel: cache.key(a, context) for a in site.articles}
     converted: dict[str, Converted] = {}
     todo = []
     for article in site.articles:
-        entry = cache.get(keys[article.rel], site) if cache is not None else None
+        entry = cache.get(keys[article.rel], site)
         if entry is None:
             todo.append(article)
         else:
@@ -132,11 +147,10 @@ def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None
         for problem in found:
             problems.add(problem)
         converted[article.rel] = entry
-        if cache is not None and not found:
+        if not found:
             cache.put(keys[article.rel], entry)
-    if cache is not None:
-        cache.keep_only(set(keys.values()))
-        cache.checked = weakref.ref(site)
+    cache.keep_only(set(keys.values()))
+    cache.checked = weakref.ref(site)
     bodies = {a.rel: converted[a.rel].body for a in site.articles}
     for rel, entry in converted.items():
         for link in entry.links:
