@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -32,11 +32,21 @@ def default_jobs() -> int:
 
 
 def parallel_map(task: Callable[[Item], Result], items: Sequence[Item],
-                 jobs: int) -> list[Result]:
-    """`[task(item) for item in items]`, over up to `jobs` processes when it is worth it."""
+                 jobs: int) -> Iterator[Result]:
+    """`task(item)` for each item in order, over up to `jobs` processes when it is worth it.
+
+    Results come one by one, as soon as each (and every one before it) is done: a caller
+    that keeps only part of each result never holds all of them at once (at 10,000 pages,
+    the sets of parts each page read were 100 MB).
+    """
     jobs = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [task(item) for item in items]
+        return map(task, items)
+    return _in_workers(task, items, jobs)
+
+
+def _in_workers(task: Callable[[Item], Result], items: Sequence[Item],
+                jobs: int) -> Iterator[Result]:
     global _task
     _task = task
     # Workers share the parent's memory until they write to it; a garbage collection in
@@ -44,7 +54,10 @@ def parallel_map(task: Callable[[Item], Result], items: Sequence[Item],
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.map(_run, items, chunksize=max(1, len(items) // (jobs * 8)))
+            # Chunks of at most 64 items: each chunk's results travel as one message, and
+            # 625 pages (a sixteenth of 10,000) made 20 MB messages the parent had to hold.
+            chunk = min(64, max(1, len(items) // (jobs * 8)))
+            yield from pool.imap(_run, items, chunksize=chunk)
     finally:
         _task = None
 
