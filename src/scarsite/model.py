@@ -193,10 +193,6 @@ class Site:
     def section(self, kind: str) -> list[Article]:
         return [a for a in self.articles if a.kind == kind]
 
-    def term_count(self) -> int:
-        kinds = {t.kind for t in self.config.taxonomies}
-        return sum(1 for a in self.articles if a.kind in kinds)
-
 
 def page_path(kind: str, slug: str) -> str:
     """The output path of an article; the one place URLs of articles are made."""
