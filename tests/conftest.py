@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,6 +60,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@dataclass
+class PreviewServer:
+    """A running `scarsite serve`; `output` is what it printed, once it has stopped."""
+
+    process: subprocess.Popen[str]
+    port: int
+    output: str = ""
+
+
+@contextlib.contextmanager
+def preview_server(site: Path, *flags: str) -> Iterator[PreviewServer]:
+    """`scarsite serve` for `site` on a free port, stopped on leaving."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scarsite", "serve", "--port", str(port), *flags], cwd=site,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = PreviewServer(process, port)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        server.output = process.communicate(timeout=10)[0]
 
 
 def tree_of(folder: Path) -> dict[str, bytes]:

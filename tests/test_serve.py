@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from scarsite.build import BuildOptions, build
 from scarsite.serve import OVERLAY_ID, Preview
 
-from .conftest import article, free_port, tree_of
+from .conftest import article, preview_server, tree_of
 
 
 def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
@@ -127,20 +126,13 @@ def _get(url: str) -> str:
 def test_serve_previews_on_localhost_and_rebuilds_on_save(
         make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
-                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-    url = f"http://127.0.0.1:{port}/guides/g/"
-    try:
+    with preview_server(site) as server:
+        url = f"http://127.0.0.1:{server.port}/guides/g/"
         page = _poll(lambda: _get(url))
         assert "First words." in page and "livereload" in page  # the reload script is injected
         (site / "content/guides/g.md").write_text(article("G", "guide", "Second words.\n"))
         assert "Second words." in _poll(lambda: _get(url), until=lambda p: "Second" in p)
         assert not (site / "build").exists()  # the preview never touches the published site
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _poll(fetch: Callable[[], str], until: Callable[[str], bool] = bool,
@@ -167,13 +159,9 @@ def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_polic
     site = make_themed_site({
         "content/scar-types/rolling.md": article("Rolling", "scar-type"),
         "content/guides/g.md": article("G", "guide", body)})
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
-                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-    url = f"http://127.0.0.1:{port}/guides/g/"
-    context = browser.new_context()
-    try:
+    with preview_server(site) as server, contextlib.closing(browser.new_context()) as context:
+        port = server.port
+        url = f"http://127.0.0.1:{port}/guides/g/"
         _poll(lambda: _get(url))
         messages: list[str] = []
         context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
@@ -196,7 +184,3 @@ def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_polic
         (site / "content/guides/g.md").write_text(article("G", "guide", body))
         expect(overlay).to_have_count(0, timeout=15_000)
         assert [m for m in messages if not m.startswith(("log:", "info:", "debug:"))] == []
-    finally:
-        context.close()
-        server.terminate()
-        server.wait(timeout=10)

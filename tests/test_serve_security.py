@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import http.client
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import article, free_port
+from .conftest import PreviewServer, article, preview_server
 
 SECRET = "the secret next to the site"
 
@@ -31,12 +30,12 @@ def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, str]:
         connection.close()
 
 
-def _wait_until_up(port: int, server: subprocess.Popen[str]) -> None:
+def _wait_until_up(server: PreviewServer) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.communicate()[0]
+        assert server.process.poll() is None, server.process.communicate()[0]
         try:
-            if _get(port, "/")[0] == 200:
+            if _get(server.port, "/")[0] == 200:
                 return
         except OSError:
             pass
@@ -49,16 +48,9 @@ def serving(make_themed_site: Callable[..., Path]) -> Iterator[tuple[Path, int]]
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
     (site.parent / "secret.txt").write_text(SECRET)  # outside the site
     (site / "secret.txt").write_text(SECRET)  # in the site, outside the preview folder
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
-                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-    try:
-        _wait_until_up(port, server)
-        yield site, port
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with preview_server(site) as server:
+        _wait_until_up(server)
+        yield site, server.port
 
 
 ESCAPES = [
@@ -101,33 +93,20 @@ def test_links_in_the_preview_folder_to_files_outside_are_not_followed(
 def test_the_preview_listens_on_this_computer_only_unless_told(
         make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--port", str(port)],
-                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-    try:
-        _wait_until_up(port, server)
+    with preview_server(site) as server:
+        _wait_until_up(server)
+        port = server.port
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
                                    text=True).stdout
         if listening:  # `ss` is there to ask: the socket is bound to the loopback address
             assert all(line.split()[3] == f"127.0.0.1:{port}"
                        for line in listening.splitlines()), listening
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0]
-    assert "warning" not in output
+    assert "warning" not in server.output
 
 
 def test_listening_on_every_interface_warns(make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "scarsite", "serve", "--host", "0.0.0.0",
-                               "--port", str(port)], cwd=site, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
-        _wait_until_up(port, server)
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0]
+    with preview_server(site, "--host", "0.0.0.0") as server:
+        _wait_until_up(server)
     assert ("warning: --host 0.0.0.0 listens on every network interface: anyone who can reach "
-            "this computer can see the preview, drafts included.") in output
+            "this computer can see the preview, drafts included.") in server.output
