@@ -25,7 +25,7 @@ from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
 from .errors import Problem, Problems, SiteError
 from .glossary import GLOSSARY_FILE, load_glossary
-from .load import CONTENT_DIR, Source, load_sources
+from .load import CONTENT_DIR, Source, Stamp, load_sources
 from .markup import render_bodies
 from .model import Site
 from .parallel import default_jobs
@@ -161,7 +161,7 @@ def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
         rendered = report.rendered = render_site(
             site, bodies, static, source, problems, cache.page_records(output),
             cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
-    stamps = None  # of the files published, if the write knows them
+    stamps: dict[str, Stamp] | None = None  # of the files published (None: none were)
     if options.write and report.ok:
         with report.stage("write"):
             written = write_site(rendered.pages, static, output,
@@ -177,7 +177,7 @@ def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
         # still built and published, and the next build simply does more work.
         with report.stage("cache"), contextlib.suppress(OSError):
             cache.save()
-            if inputs and report.ok:
+            if inputs and report.ok and stamps is not None:
                 remember_build(source, inputs, output, problems, _summary_of(report), stamps)
 
 

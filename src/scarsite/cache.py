@@ -18,7 +18,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +40,8 @@ from .markup import Body, BodyCache, Converted
 from .model import Site, build_site, panel_sources
 from .render import Rendered
 from .static import StaticFiles
-from .store import Store, read_pickle, write_atomically
-from .write import file_stats, spare_paths
+from .store import Store, pickle_atomically, read_pickle
+from .write import file_stamps, spare_paths, stamp_of
 
 CACHE_DIR = ".scarsite-cache"
 _CACHE_FILE = "build.pickle"
@@ -95,7 +94,7 @@ class LastBuild:
 
     def still_published(self) -> bool:
         """Whether the output folder holds the files this build wrote, untouched."""
-        return _file_stats(Path(self.output)) == self.files
+        return file_stamps(Path(self.output)) == self.files
 
 
 def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
@@ -109,15 +108,13 @@ def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
 
 
 def remember_build(site: Path, inputs: str, output: Path, problems: Problems,
-                   summary: dict[str, Any], stamps: dict[str, Stamp] | None = None) -> None:
-    """Record a successful build's inputs, output files (their `stamps`, if the write
-    knows them) and report (see `last_build`)."""
+                   summary: dict[str, Any], stamps: dict[str, Stamp]) -> None:
+    """Record a successful build's inputs, output files (`stamps`, as the write gave them)
+    and report (see `last_build`)."""
     output = output.absolute()
-    files = stamps if stamps is not None else _file_stats(output)
-    last = LastBuild(inputs, str(output), files, tuple(problems.items), summary)
+    last = LastBuild(inputs, str(output), stamps, tuple(problems.items), summary)
     (site / CACHE_DIR).mkdir(parents=True, exist_ok=True)
-    write_atomically(site / CACHE_DIR / _LAST_BUILD_FILE,
-                     lambda file: pickle.dump(last, file, protocol=5))
+    pickle_atomically(site / CACHE_DIR / _LAST_BUILD_FILE, last)
 
 
 def inputs_digest(identity: str, settings: str, sources: list[Source],
@@ -135,12 +132,7 @@ def inputs_digest(identity: str, settings: str, sources: list[Source],
 
 def files_of(folder: Path) -> list[Path]:
     """Every file under `folder` (none if it is missing)."""
-    return [folder / rel for rel in sorted(_file_stats(folder))] if folder.is_dir() else []
-
-
-def _file_stats(folder: Path) -> dict[str, Stamp]:
-    return {rel: (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-            for rel, stat in file_stats(folder).items()}
+    return [folder / rel for rel in sorted(file_stamps(folder))] if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -161,7 +153,7 @@ class BuildCache:
         self.bodies = BodyCache()
         self.pages = Rendered()  # how the pages in `output` were made (records, no bytes)
         self.output = ""  # the folder the page records describe
-        self._stats: dict[str, tuple[int, int]] = {}  # output path -> (size, mtime) written
+        self._stats: dict[str, Stamp] = {}  # output path -> stamp of the page written
         self._model: tuple[str, Site, tuple[Problem, ...]] | None = None
         self._settings: tuple[SiteConfig | None, str] = (None, "")
         self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
@@ -313,24 +305,12 @@ class BuildCache:
                 stat = os.stat(output / rel)
             except OSError:
                 return False
-            return self._stats.get(rel) == (stat.st_size, stat.st_mtime_ns)
+            return self._stats.get(rel) == stamp_of(stat)
         return check
 
-    def published(self, rendered: Rendered, output: Path,
-                  stamps: dict[str, Stamp] | None = None) -> None:
-        """Remember how the pages now in `output` (whose files have these `stamps`, if
-        known) were made."""
-        stats = {}
-        for rel in rendered.records:
-            if stamps is not None:
-                if rel in stamps:
-                    stats[rel] = stamps[rel][:2]
-                continue
-            try:
-                stat = os.stat(output / rel)
-            except OSError:
-                continue
-            stats[rel] = (stat.st_size, stat.st_mtime_ns)
+    def published(self, rendered: Rendered, output: Path, stamps: dict[str, Stamp]) -> None:
+        """Remember how the pages now in `output` (whose files have these `stamps`) were made."""
+        stats = {rel: stamps[rel] for rel in rendered.records if rel in stamps}
         self.pages = Rendered(records=dict(rendered.records), digests=rendered.digests)
         self.output, self._stats = str(output.absolute()), stats
 

@@ -18,7 +18,7 @@ import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 Encode = Callable[[str, Any], Any]  # (table name, value in memory) -> value to pickle
 
@@ -101,7 +101,7 @@ class Store:
             self._save_all(state, encode)
             return
         changes = {"token": self._token, "tables": self._changes, "values": self._values}
-        write_atomically(self.changes_path, lambda file: pickle.dump(changes, file, protocol=5))
+        pickle_atomically(self.changes_path, changes)
         self.remember(state)
 
     def _save_all(self, state: dict[str, Any], encode: Encode) -> None:
@@ -110,7 +110,7 @@ class Store:
                    if isinstance(value, dict) else encode(name, value)
                    for name, value in state.items()}
         base = {"token": token, "state": pickled}
-        write_atomically(self.path, lambda file: pickle.dump(base, file, protocol=5))
+        pickle_atomically(self.path, base)
         self.changes_path.unlink(missing_ok=True)  # it names the old token: unused anyway
         self._token, self._changes, self._values = token, {}, {}
         self._base_entries = sum(len(v) for v in state.values() if isinstance(v, dict))
@@ -127,18 +127,14 @@ def read_pickle(path: Path) -> object:
         return None
 
 
-def write_atomically(path: Path, write: bytes | Callable[[BinaryIO], object]) -> None:
-    """Write `path` beside itself and rename it into place: readers see old or new.
+def pickle_atomically(path: Path, state: object) -> None:
+    """Pickle `state` beside `path` and rename it into place: readers see old or new.
 
-    `write` is the bytes, or a function writing them into the open file (streamed: at
-    10,000 articles a pickle is tens of MB)."""
+    Streamed to the file: at 10,000 articles a pickle is tens of MB."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as file:
-            if isinstance(write, bytes):
-                file.write(write)
-            else:
-                write(file)
+            pickle.dump(state, file, protocol=5)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)  # left only when writing failed

@@ -35,8 +35,7 @@ from .static import StaticFiles
 class WriteResult:
     files: int  # files in the new site (search index aside)
     changed: int  # of which new or different from the previous site
-    # Every file now published and its stamp, when the write knows them without looking.
-    stamps: dict[str, Stamp] | None = None
+    stamps: dict[str, Stamp]  # every file now published, and its stamp
 
 
 def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
@@ -66,7 +65,8 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
             with contextlib.suppress(OSError):  # e.g. a file where a folder now goes
                 exchanged = _write_by_exchange(files, set(kept), output, finish)
         if exchanged is None:
-            return WriteResult(total, _write_by_rename(files, kept, output, finish))
+            changed = _write_by_rename(files, kept, output, finish)
+            return WriteResult(total, changed, file_stamps(output))
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
                         f"({exc.filename}); the previous output is unchanged") from None
@@ -80,7 +80,7 @@ def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
     if the spare is not a copy of the published site after all. Returns the number of
     files changed and the stamps of the files published."""
     spare, marker = spare_paths(output)
-    stamps = {rel: _stamp(stat) for rel, stat in file_stats(spare).items()}
+    stamps = {rel: stamp_of(stat) for rel, stat in file_stats(spare).items()}
     if ({rel: stamp[2] for rel, stamp in stamps.items()}
             != {rel: stat.st_ino for rel, stat in file_stats(output).items()}):
         return None  # someone changed the published site by hand: take the full way
@@ -92,13 +92,13 @@ def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
     _apply(spare, files, changed, gone)
     for rel in gone:
         del stamps[rel]
-    stamps.update((rel, _stamp(os.stat(spare / rel))) for rel in changed)
+    stamps.update((rel, stamp_of(os.stat(spare / rel))) for rel in changed)
     if finish is not None:
         for rel in [rel for rel in stamps if rel.startswith("pagefind/")]:
             del stamps[rel]
         shutil.rmtree(spare / "pagefind", ignore_errors=True)
         finish(spare)
-        stamps.update((f"pagefind/{rel}", _stamp(stat))
+        stamps.update((f"pagefind/{rel}", stamp_of(stat))
                       for rel, stat in file_stats(spare / "pagefind").items())
     _exchange(spare, output)
     # The old site, now the spare, differs from the new one only in these files.
@@ -110,8 +110,13 @@ def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
     return len(changed), stamps
 
 
-def _stamp(stat: os.stat_result) -> Stamp:
+def stamp_of(stat: os.stat_result) -> Stamp:
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def file_stamps(folder: Path) -> dict[str, Stamp]:
+    """Every file under `folder` and its stamp; none if the folder is missing."""
+    return {rel: stamp_of(stat) for rel, stat in file_stats(folder).items()}
 
 
 def _write_by_rename(files: dict[str, bytes], kept: Collection[str], output: Path,
