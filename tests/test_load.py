@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
 
 from scarsite.errors import Problems, SiteError
-from scarsite.load import SETTLE_NS, KnownSources, load_sources
+from scarsite.load import load_sources
 
 
 def _write(root: Path, rel: str, data: bytes) -> None:
@@ -70,39 +68,3 @@ def test_load_rejects_symlink_out_of_site(tmp_path: Path) -> None:
 def test_load_without_content_folder_stops(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match="no content folder"):
         load_sources(tmp_path, Problems())
-
-
-def test_a_file_is_read_again_unless_its_stamp_is_unchanged_and_settled(
-        tmp_path: Path) -> None:
-    for name in ("a", "b", "c"):
-        _write(tmp_path, f"content/guides/{name}.md", b"Aaaa.\n")
-    time.sleep(SETTLE_NS / 1e9 + 0.1)  # let the files settle, as between two edits
-    known: KnownSources = {}
-    first = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
-    second = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
-    assert all(second[rel] is first[rel] for rel in first)  # settled, unchanged: reused
-
-    # A save of the same size with the old modification time put back: the change time
-    # (which no program can set back) still shows it.
-    path = tmp_path / "content/guides/b.md"
-    stat = path.stat()
-    path.write_bytes(b"Bbbb.\n")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    third = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
-    assert third["content/guides/b.md"].text == "Bbbb.\n"
-    assert third["content/guides/a.md"] is first["content/guides/a.md"]
-
-    # It changed just before it was read: a change in the same tick of the clock would
-    # not show in its stamp, so until it settles it is read every time.
-    path.write_bytes(b"Cccc.\n")
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    fourth = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
-    assert fourth["content/guides/b.md"].text == "Cccc.\n"
-    fifth = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
-    assert fifth["content/guides/b.md"] is not fourth["content/guides/b.md"]
-    assert fifth["content/guides/c.md"] is first["content/guides/c.md"]
-
-    # A file gone is forgotten.
-    path.unlink()
-    load_sources(tmp_path, Problems(), known)
-    assert sorted(known) == ["content/guides/a.md", "content/guides/c.md"]

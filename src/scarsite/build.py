@@ -9,8 +9,6 @@ last successful one stops: the output is up to date (see `cache.LastBuild`).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,23 +16,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .cache import BuildCache, code_identity, files_of, inputs_digest, last_build, remember_build
+from .cache import DiskCache, LastBuild, MemoryCache, inputs_digest, last_build_of
 from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
-from .errors import Problem, Problems, SiteError
+from .errors import Problems, SiteError
+from .frontmatter import parse_documents
 from .glossary import GLOSSARY_FILE, load_glossary
-from .load import CONTENT_DIR, Source, Stamp, load_sources
+from .load import CONTENT_DIR, Source, load_sources
 from .markup import render_bodies
-from .model import Site
+from .model import Site, build_site
 from .parallel import default_jobs
-from .render import TEMPLATES_DIR, Rendered, render_site
+from .render import Rendered, render_site
 from .search import index_search
 from .static import STATIC_DIR, StaticFiles, collect_static
+from .theme import TEMPLATES_DIR
 from .write import site_lock, write_site
 
 OUTPUT_DIR = "build"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,104 +82,72 @@ class BuildReport:
     def pages_per_section(self) -> dict[str, int]:
         return dict(self.counts.get("sections", {}))
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)`, timed as the stage `name`."""
         start = time.perf_counter()
         try:
-            yield
+            return function(*args)
         finally:
             self.timings.append((name, time.perf_counter() - start))
 
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Time the whole build; a problem that stops it is reported like any other."""
+        start = time.perf_counter()
+        try:
+            yield
+        except SiteError as exc:
+            self.problems.add(exc.problem)
+        finally:
+            self.seconds = time.perf_counter() - start
 
-def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildReport:
+
+def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildReport:
     """Build the site at `options.source`; the report says what happened.
 
-    `cache` is what can be reused from earlier builds; by default the one kept in the
-    site folder (a throwaway one with `options.cache` off). A build that writes holds the
-    site's lock, so a second build started at the same time stops with a message.
+    `cache` is what can be reused from earlier builds of this process (the live preview);
+    by default the cache kept in the site folder, or none with `options.cache` off. A
+    build that writes holds the site's lock, so a second build started at the same time
+    stops with a message.
     """
     report = BuildReport(options)
-    start = time.perf_counter()
-    try:
-        _check_output_folder(options)
-        # Anything that writes (the output, or the cache in the site folder) is one at a time.
-        writes = options.write or options.cache
-        with site_lock(options.source) if writes else contextlib.nullcontext():
-            _run_stages(report, cache)
-    except SiteError as exc:
-        report.problems.add(exc.problem)
-    report.seconds = time.perf_counter() - start
-    return report
-
-
-def _run_stages(report: BuildReport, cache: BuildCache | None) -> None:
-    options, problems = report.options, report.problems
-    source, output = options.source, options.output_dir
+    problems, source, output = report.problems, options.source, options.output_dir
     jobs = options.jobs or default_jobs()
-    with report.stage("settings"):
-        config = report.config = load_config(source, problems)
-    from_disk = cache is None and options.cache  # the cache kept in the site folder
-    with report.stage("load"):
-        if cache is None:
-            cache = BuildCache.at(source) if options.cache else BuildCache()
-        sources = load_sources(source, problems, cache.sources)
-        static = report.static = collect_static(source)
-    inputs = ""
-    if from_disk and options.write:
-        with report.stage("up-to-date check"):
-            inputs = _inputs(options, config, sources, static)
-            last = last_build(source, inputs, output)
-        if last is not None:
-            _report_again(report, last.problems, last.summary)
-            return
-    if from_disk:
-        # What is read lives for the whole build: keep the garbage collector from
-        # going through it again and again (seconds at 10,000 articles).
-        gc.disable()
-        try:
-            with report.stage("open cache"):
-                cache.read()
-        finally:
-            gc.freeze()
-            gc.enable()
-    with report.stage("parse"):
-        parsed = {s.rel: cache.parse(s, config, problems) for s in sources}
-        cache.forget_missing(set(parsed))
-        glossary = load_glossary(source, problems)
-    with report.stage("model"):
-        documents = [d for d in parsed.values() if d is not None]
-        unparsed = {rel for rel, d in parsed.items() if d is None}
-        site = report.site = cache.model(config, documents, glossary, options.drafts,
-                                         unparsed, problems)
-    with report.stage("markdown"):
-        bodies = render_bodies(site, problems, cache.bodies, jobs)
-    report.counts = count_site(site)
-    if options.editorial:
-        with report.stage("editorial"):
-            report.editorial = editorial_report(site, bodies, options.today or date.today(),
-                                                problems)
-    with report.stage("render"):
-        rendered = report.rendered = render_site(
-            site, bodies, static, source, problems, cache.page_records(output),
-            cache.can_keep(output), jobs, cache.identity, cache.compiled_templates)
-    stamps: dict[str, Stamp] | None = None  # of the files published (None: none were)
-    if options.write and report.ok:
-        with report.stage("write"):
-            written = write_site(rendered.pages, static, output,
-                                 finish=_search_step(report), kept=rendered.kept)
+    with report.running(), _lock(options):
+        reuse = cache or (DiskCache(source) if options.cache else MemoryCache())
+        config = report.config = report.stage("settings", load_config, source, problems)
+        sources = report.stage("load", load_sources, source, problems)
+        static = report.static = report.stage("static", collect_static, source)
+        inputs = _inputs(options, config, sources, static)
+        last = report.stage("up-to-date check", reuse.up_to_date, inputs, output)
+        if last is not None and options.write:
+            return _report_again(report, last)
+        known = report.stage("open cache", reuse.read)
+        documents = report.stage("parse", parse_documents, sources, config, problems,
+                                 known.documents)
+        glossary = report.stage("glossary", load_glossary, source, problems)
+        site = report.site = report.stage(
+            "model", build_site, config, [d for d in documents.values() if d], glossary,
+            options.drafts, {rel for rel, d in documents.items() if d is None}, problems,
+            known.panels)
+        bodies = report.stage("markdown", render_bodies, site, problems, known.bodies, jobs)
+        report.counts = count_site(site)
+        if options.editorial:
+            report.editorial = report.stage("editorial", editorial_report, site, bodies,
+                                            options.today or date.today(), problems)
+        theme = reuse.theme(source / TEMPLATES_DIR)
+        rendered = report.rendered = report.stage(
+            "render", render_site, site, bodies, static, theme, problems, known.pages, jobs)
+        published = None
+        if options.write and report.ok:
+            pages, kept = reuse.unchanged_pages(rendered, output)
+            written = report.stage("write", write_site, pages, static, output,
+                                   _search_step(report), kept)
             report.files_written, report.files_changed = written.files, written.changed
-            stamps = written.stamps
-            cache.published(rendered, output, stamps)
-            # The pages are published: their bytes (a third of the memory of a cold build
-            # of 10,000 articles) are let go before the cache is pickled, which needs more.
-            rendered.pages = dict.fromkeys(rendered.pages, b"")
-    if options.cache:
-        # The cache only saves time: if it cannot be saved (a full disk), the site is
-        # still built and published, and the next build simply does more work.
-        with report.stage("cache"), contextlib.suppress(OSError):
-            cache.save()
-            if inputs and report.ok and stamps is not None:
-                remember_build(source, inputs, output, problems, _summary_of(report), stamps)
+            published = last_build_of(inputs, output, problems, _summary_of(report),
+                                      written.stamps)
+        report.stage("cache", reuse.save, known, rendered if published else None, published)
+    return report
 
 
 def count_site(site: Site) -> dict[str, Any]:
@@ -195,8 +164,11 @@ def _inputs(options: BuildOptions, config: SiteConfig, sources: list[Source],
     settings = repr((config, options.drafts, options.strict, options.search,
                      str(options.output_dir.absolute())))
     source = options.source
-    extra = [source / GLOSSARY_FILE, *files_of(source / TEMPLATES_DIR)]
-    return inputs_digest(code_identity(), settings, sources, static, extra)
+    templates = source / TEMPLATES_DIR
+    extra = [source / GLOSSARY_FILE,
+             *(sorted(p for p in templates.rglob("*") if p.is_file()) if templates.is_dir()
+               else [])]
+    return inputs_digest(settings, sources, static, extra)
 
 
 def _summary_of(report: BuildReport) -> dict[str, Any]:
@@ -204,14 +176,25 @@ def _summary_of(report: BuildReport) -> dict[str, Any]:
             "indexed": report.pages_indexed}
 
 
-def _report_again(report: BuildReport, problems: tuple[Problem, ...],
-                  summary: dict[str, Any]) -> None:
+def _report_again(report: BuildReport, last: LastBuild) -> BuildReport:
     """Report an up-to-date build as the build that made the output did."""
-    for problem in problems:
+    for problem in last.problems:
         report.problems.add(problem)
     report.up_to_date = True
-    report.counts = summary["counts"]
-    report.files_written, report.pages_indexed = summary["files"], summary["indexed"]
+    report.counts = last.summary["counts"]
+    report.files_written, report.pages_indexed = last.summary["files"], last.summary["indexed"]
+    return report
+
+
+@contextmanager
+def _lock(options: BuildOptions) -> Iterator[None]:
+    """Anything that writes (the output, or the cache in the site folder) is one at a time."""
+    _check_output_folder(options)
+    if options.write or options.cache:
+        with site_lock(options.source):
+            yield
+    else:
+        yield
 
 
 def _search_step(report: BuildReport) -> Callable[[Path], None] | None:
@@ -220,8 +203,7 @@ def _search_step(report: BuildReport) -> Callable[[Path], None] | None:
         return None
 
     def index(folder: Path) -> None:
-        with report.stage("search"):
-            report.pages_indexed = index_search(folder)
+        report.pages_indexed = report.stage("search", index_search, folder)
     return index
 
 

@@ -1,15 +1,18 @@
-"""The build cache: what a build may reuse from the last one.
+"""The build cache: what a build may reuse from the last one. It wraps the pipeline;
+no stage imports it.
 
-`scarsite build` keeps it in `.scarsite-cache/` at the site root (`--no-cache`
-leaves it alone, `scarsite clean` deletes it); the live preview keeps one in
-memory. It holds the article files read, by stamp (see `load_sources`), parsed
-front matter and converted bodies, keyed by digests of everything they depend on
-(the file's text, the settings, the glossary, the version and code of scarsite
-and its Markdown settings), and a record of how each page of the last published
-site was made (see `render.PageRecord`). On disk the sources are a store of their
-own, read first, as that is all a build with nothing to do needs; each store is a
-base and the changes since (see `store`). A cache that cannot be read is ignored,
-so the worst a cache can cost is a full build.
+Each stage that can reuse earlier work takes it as a plain dictionary (see `Known`)
+and leaves in it what this build made. `MemoryCache` keeps those dictionaries
+between the rebuilds of one process (the live preview, `--no-cache`); `DiskCache`
+keeps them in `.scarsite-cache/cache.sqlite` at the site root, with the bytes of
+every page published, so a build in a fresh clone with the cache restored (as CI
+does) renders only what changed. Everything in it is keyed by content (digests of
+the files' text and of what else shapes each result), never by file times or
+inodes, and it is dropped whole when scarsite's code or libraries change. A cache
+that cannot be read is ignored, so the worst a cache can cost is a full build.
+
+Before any of that, `DiskCache.up_to_date` tells a build whose inputs and output are
+exactly those of the last successful one: the output is up to date.
 """
 
 from __future__ import annotations
@@ -17,38 +20,70 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
+import importlib.metadata
+import pickle
 import shutil
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import jinja2
-import markdown
-import markupsafe
-import nh3
-import yaml
-
 from . import __version__
-from .config import SiteConfig
 from .errors import Problem, Problems
-from .frontmatter import Document, parse_document
-from .glossary import Glossary
-from .load import KnownSources, Source, Stamp
-from .markup import Body, BodyCache, Converted
-from .model import Site, build_site, panel_sources
+from .frontmatter import Parsed
+from .load import Source
+from .markup import Converted
+from .model import PanelSources
 from .render import Rendered
 from .static import StaticFiles
-from .store import Store, pickle_atomically, read_pickle
-from .write import file_stamps, spare_paths, stamp_of
+from .theme import Theme
+from .write import Stamp, file_stamps, spare_paths
 
 CACHE_DIR = ".scarsite-cache"
-_CACHE_FILE = "build.pickle"
-_SOURCES_FILE = "sources.pickle"  # read first: all an up-to-date build needs
-_LAST_BUILD_FILE = "last-build.pickle"
-_OLD_HTML_DIR = "html"  # where converted bodies were kept, one file each, until 2026-11
+_DATABASE = "cache.sqlite"
 _TEMPLATES_DIR = "templates"  # compiled by Jinja
+_LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "pyyaml")  # they shape the output
+
+
+@dataclass
+class Known:
+    """What a build may take from earlier ones, as the stages take it.
+
+    Each stage leaves in its dictionary exactly what this build made, so a dictionary
+    never grows with entries no build uses.
+    """
+
+    documents: dict[str, Parsed] = field(default_factory=dict)  # see `parse_documents`
+    panels: dict[str, PanelSources] = field(default_factory=dict)  # see `build_site`
+    bodies: dict[str, Converted] = field(default_factory=dict)  # see `render_bodies`
+    pages: dict[str, str] = field(default_factory=dict)  # output path -> key, of pages kept
+    theme: Theme | None = None
+
+
+class MemoryCache:
+    """Reuse within one process; nothing is read from or written to disk."""
+
+    def __init__(self, known: Known | None = None) -> None:
+        self.known = known if known is not None else Known()
+
+    def theme(self, folder: Path) -> Theme:
+        if self.known.theme is None or self.known.theme.folder != folder:
+            self.known.theme = Theme(folder)
+        return self.known.theme
+
+    def up_to_date(self, *args: Any) -> LastBuild | None:
+        return None
+
+    def read(self) -> Known:
+        return self.known
+
+    def unchanged_pages(self, rendered: Rendered, output: Path
+                        ) -> tuple[dict[str, bytes], set[str]]:
+        return rendered.pages, set()
+
+    def save(self, *args: Any) -> None:
+        pass
 
 
 @functools.cache
@@ -58,24 +93,9 @@ def code_identity() -> str:
     digest = hashlib.sha1(__version__.encode())
     for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
         digest.update(path.name.encode() + path.read_bytes())
-    for module, distribution in ((markdown, "markdown"), (jinja2, "jinja2"),
-                                 (markupsafe, "markupsafe"), (nh3, "nh3"), (yaml, "pyyaml")):
-        digest.update(_installed_version(module, distribution).encode())
+    for library in _LIBRARIES:
+        digest.update(f"{library} {importlib.metadata.version(library)}".encode())
     return digest.hexdigest()
-
-
-def _installed_version(module: ModuleType, distribution: str) -> str:
-    """The names of a library's metadata folders (`<name>-<version>.dist-info`), read from
-    the folder it is installed in: `importlib.metadata` takes 20 ms to import and search,
-    a tenth of a build with nothing to do."""
-    packages = Path(module.__file__ or "").parent.parent
-    try:
-        names = os.listdir(packages)
-    except OSError:
-        names = []
-    found = sorted(name for name in names if name.lower().startswith(f"{distribution}-")
-                   and name.endswith((".dist-info", ".egg-info")))
-    return f"{distribution} {found or getattr(module, '__version__', '')}"
 
 
 @dataclass(frozen=True)
@@ -92,36 +112,12 @@ class LastBuild:
     problems: tuple[Problem, ...]  # warnings reported
     summary: dict[str, Any]  # the build report's counts, to report them again
 
-    def still_published(self) -> bool:
-        """Whether the output folder holds the files this build wrote, untouched."""
-        return file_stamps(Path(self.output)) == self.files
 
-
-def last_build(site: Path, inputs: str, output: Path) -> LastBuild | None:
-    """The last successful build of `site`, if it had these inputs and wrote `output`, and
-    `output` still holds exactly what it wrote."""
-    last = read_pickle(site / CACHE_DIR / _LAST_BUILD_FILE)
-    if (not isinstance(last, LastBuild) or last.inputs != inputs
-            or last.output != str(output.absolute()) or not last.still_published()):
-        return None
-    return last
-
-
-def remember_build(site: Path, inputs: str, output: Path, problems: Problems,
-                   summary: dict[str, Any], stamps: dict[str, Stamp]) -> None:
-    """Record a successful build's inputs, output files (`stamps`, as the write gave them)
-    and report (see `last_build`)."""
-    output = output.absolute()
-    last = LastBuild(inputs, str(output), stamps, tuple(problems.items), summary)
-    (site / CACHE_DIR).mkdir(parents=True, exist_ok=True)
-    pickle_atomically(site / CACHE_DIR / _LAST_BUILD_FILE, last)
-
-
-def inputs_digest(identity: str, settings: str, sources: list[Source],
-                  static: StaticFiles, extra_files: list[Path]) -> str:
+def inputs_digest(settings: str, sources: list[Source], static: StaticFiles,
+                  extra_files: Iterable[Path]) -> str:
     """A digest of everything a build reads: scarsite itself, its settings and options, the
     articles, the static files and `extra_files` (the glossary, the site's templates)."""
-    digest = hashlib.sha1(f"{identity}\0{settings}".encode())
+    digest = hashlib.sha1(f"{code_identity()}\0{settings}".encode())
     for source in sources:
         digest.update(f"\0{source.rel}\0{source.text}".encode())
     for path in sorted([*static.files.values(), *extra_files]):
@@ -130,214 +126,156 @@ def inputs_digest(identity: str, settings: str, sources: list[Source],
     return digest.hexdigest()
 
 
-def files_of(folder: Path) -> list[Path]:
-    """Every file under `folder` (none if it is missing)."""
-    return [folder / rel for rel in sorted(file_stamps(folder))] if folder.is_dir() else []
+class DiskCache:
+    """The cache kept in the site folder (see the module's docstring)."""
 
+    def __init__(self, site: Path) -> None:
+        self.folder = site / CACHE_DIR
+        self._db: sqlite3.Connection | None = None
+        self._read: Known | None = None  # as read, to save only what changed
+        self._last: LastBuild | None = None
 
-@dataclass(frozen=True)
-class _Parsed:
-    """A parsed document without its text, and the problems parsing it reported."""
+    def theme(self, folder: Path) -> Theme:
+        return Theme(folder, self.folder / _TEMPLATES_DIR)
 
-    document: Document | None
-    problems: tuple[Problem, ...]
-
-
-class BuildCache:
-    """What the next build can reuse; in memory only unless it has a `folder`."""
-
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder
-        self.identity = code_identity()
-        self.documents: dict[str, tuple[str, _Parsed]] = {}  # content path -> (digest, parsed)
-        self.bodies = BodyCache()
-        self.pages = Rendered()  # how the pages in `output` were made (records, no bytes)
-        self.output = ""  # the folder the page records describe
-        self._stats: dict[str, Stamp] = {}  # output path -> stamp of the page written
-        self._model: tuple[str, Site, tuple[Problem, ...]] | None = None
-        self._settings: tuple[SiteConfig | None, str] = (None, "")
-        self._panels: tuple[str, dict[str, list[tuple[str, str, tuple[str, ...]]]]] = ("", {})
-        # Files read, by content path: a file is read again only when its stamp changes
-        # (see `load_sources`) or the preview is told it changed. For a cache in memory,
-        # also the documents parsed: a source read once is parsed once.
-        self.sources: KnownSources = {}
-        self._parsed_sources: dict[str, tuple[Source, str, Document | None]] = {}
-        self._store: Store | None = None
-        self._sources_store: Store | None = None
-
-    @classmethod
-    def at(cls, site: Path) -> BuildCache:
-        """The cache kept in the site folder, with only the sources read so far (enough
-        to load the site and see whether it is up to date); `read` reads the rest."""
-        cache = cls(site / CACHE_DIR)
-        folder = site / CACHE_DIR
-        # Half-written files of a build that was killed (builds of a site take turns, so
-        # none of them is being written now).
-        for leftover in [*folder.glob("*.tmp"), *(folder / _TEMPLATES_DIR).glob("*.tmp")]:
-            leftover.unlink(missing_ok=True)
-        cache._sources_store = Store(folder / _SOURCES_FILE)
-        state = cache._sources_store.read()
-        if state is not None and state.get("identity") == cache.identity:
-            cache.sources = state["sources"]
-            cache._sources_store.remember(cache._sources_state())
-        return cache
-
-    def read(self) -> None:
-        """Read the rest of the cache (nothing is kept if it is unreadable, or from
-        another version of scarsite)."""
-        assert self.folder is not None
-        self._store = Store(self.folder / _CACHE_FILE)
-        state = self._store.read()
-        if state is None or state.get("identity") != self.identity:
+    def _open(self) -> sqlite3.Connection | None:
+        """The database, emptied if another version of scarsite wrote it; None if it cannot
+        be opened (then this build neither reads nor writes a cache)."""
+        if self._db is not None:
+            return self._db
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._db = _connect(self.folder / _DATABASE)
+        except (OSError, sqlite3.Error):
+            (self.folder / _DATABASE).unlink(missing_ok=True)  # damaged: start afresh
+            try:
+                self._db = _connect(self.folder / _DATABASE)
+            except (OSError, sqlite3.Error):
+                return None
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'identity'").fetchone()
+        if row is None or row[0] != code_identity().encode():
+            with self._db:
+                for table in ("meta", "documents", "bodies", "pages"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("INSERT INTO meta VALUES ('identity', ?)",
+                                 (code_identity().encode(),))
             # Jinja checks compiled templates against their source, not against its own code.
             shutil.rmtree(self.folder / _TEMPLATES_DIR, ignore_errors=True)
-            shutil.rmtree(self.folder / _OLD_HTML_DIR, ignore_errors=True)
-            return
-        self.documents, self._panels = state["documents"], state["panels"]
-        self.pages = Rendered(records=state["records"], digests=state["digests"])
-        self.output, self._stats = state["output"], state["stats"]
-        self.bodies = BodyCache({key: Converted(Body(*body), *rest)
-                                 for key, (body, *rest) in state["bodies"].items()})
-        self._store.remember(self._state())
+        return self._db
 
-    def _sources_state(self) -> dict[str, Any]:
-        return {"identity": self.identity, "sources": self.sources}
-
-    def _state(self) -> dict[str, Any]:
-        """What is saved, as kept in memory (see `_pickled` for how bodies are saved)."""
-        return {"identity": self.identity, "documents": self.documents,
-                "bodies": self.bodies.entries, "panels": self._panels,
-                "records": self.pages.records, "digests": self.pages.digests,
-                "output": self.output, "stats": self._stats}
-
-    def save(self) -> None:
-        """Write what changed into the cache folder (atomically): the parts read with `at`
-        and `read` (a part never read is not written over)."""
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if self._sources_store is not None:
-            self._sources_store.save(self._sources_state(), _as_is)
-        if self._store is not None:
-            self._store.save(self._state(), _pickled)
-
-    def parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
-        """`parse_document`, unless this text was parsed with these settings before."""
-        if self._settings[0] is not config:
-            self._settings = (config, f"{self.identity}{config!r}")
-        if self.folder is None:
-            last = self._parsed_sources.get(source.rel)
-            if last is not None and last[0] is source and last[1] == self._settings[1]:
-                for problem in self.documents[source.rel][1].problems:
-                    problems.add(problem)
-                return last[2]
-            document = self._parse(source, config, problems)
-            self._parsed_sources[source.rel] = (source, self._settings[1], document)
-            return document
-        return self._parse(source, config, problems)
-
-    def _parse(self, source: Source, config: SiteConfig, problems: Problems) -> Document | None:
-        digest = hashlib.sha1((self._settings[1] + source.text).encode()).hexdigest()
-        known = self.documents.get(source.rel)
-        if known is None or known[0] != digest:
-            before = len(problems.items)
-            document = parse_document(source, config, problems)
-            stored = document and _without_text(document)
-            known = (digest, _Parsed(stored, tuple(problems.items[before:])))
-            self.documents[source.rel] = known
-            return document
-        parsed = known[1]
-        for problem in parsed.problems:
-            problems.add(problem)
-        if parsed.document is None:
+    def up_to_date(self, inputs: str, output: Path) -> LastBuild | None:
+        """The last successful build, if it had these inputs and wrote `output`, and
+        `output` still holds exactly what it wrote."""
+        db = self._open()
+        last = _meta(db, "last-build") if db is not None else None
+        if not isinstance(last, LastBuild):
             return None
-        document = parsed.document
-        return Document(source, document.meta, _body_of(source.text, document.body_line),
-                        document.body_line, document.lines, document.item_lines)
+        self._last = last
+        if (last.inputs != inputs or last.output != str(output.absolute())
+                or file_stamps(output) != last.files):
+            return None
+        return last
 
-    def forget_missing(self, present: set[str]) -> None:
-        """Drop parsed files that no longer exist."""
-        gone = self.documents.keys() - present
-        for rel in gone:
-            del self.documents[rel]
-            self._parsed_sources.pop(rel, None)
-
-    def model(self, config: SiteConfig, documents: list[Document], glossary: Glossary,
-              drafts: bool, unparsed: set[str], problems: Problems) -> Site:
-        """`build_site`, reusing what it worked out last time when no front matter changed:
-        the live preview (a cache in memory) keeps the whole model, a cache in a folder
-        the cross-link panels, which are most of the work."""
-        fronts = [(d.rel, d.front_matter_digest) for d in documents]
-        key = hashlib.sha1(repr((config, [(e.term, e.definition, e.aliases, e.line)
-                                          for e in glossary.entries],
-                                 drafts, sorted(unparsed), fronts)).encode()).hexdigest()
-        if self.folder is not None:
-            panels = self._panels[1] if self._panels[0] == key else None
-            site = build_site(config, documents, glossary, drafts, unparsed, problems, panels)
-            if panels is None:
-                self._panels = (key, panel_sources(site))
-            return site
-        if self._model is not None and self._model[0] == key:
-            _, site, found = self._model
-            for document in documents:
-                if document.rel in site.by_source:
-                    site.by_source[document.rel].replace_document(document)
-            for problem in found:
-                problems.add(problem)
-            return site
-        before = len(problems.items)
-        site = build_site(config, documents, glossary, drafts, unparsed, problems)
-        self._model = (key, site, tuple(problems.items[before:]))
-        return site
-
-    @property
-    def compiled_templates(self) -> Path | None:
-        """Where Jinja keeps the templates it compiled (nowhere for a cache in memory)."""
-        return self.folder / _TEMPLATES_DIR if self.folder is not None else None
-
-    def page_records(self, output: Path) -> Rendered | None:
-        return self.pages if self.output == str(output.absolute()) else None
-
-    def can_keep(self, output: Path) -> Any:
-        """Whether the last build's copy of a page in `output` is still there, untouched."""
-        def check(rel: str) -> bool:
+    def read(self) -> Known:
+        db = self._open()
+        known = Known()
+        if db is not None:
             try:
-                stat = os.stat(output / rel)
-            except OSError:
-                return False
-            return self._stats.get(rel) == stamp_of(stat)
-        return check
+                known.documents = _table(db, "SELECT key, value FROM documents")
+                known.bodies = _table(db, "SELECT key, value FROM bodies")
+                known.panels = _meta(db, "panels") or {}
+                known.pages = dict(db.execute("SELECT output, key FROM pages").fetchall())
+            except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError):
+                known = Known()
+        self._read = Known(dict(known.documents), dict(known.panels), dict(known.bodies),
+                           dict(known.pages))
+        return known
 
-    def published(self, rendered: Rendered, output: Path, stamps: dict[str, Stamp]) -> None:
-        """Remember how the pages now in `output` (whose files have these `stamps`) were made."""
-        stats = {rel: stamps[rel] for rel in rendered.records if rel in stamps}
-        self.pages = Rendered(records=dict(rendered.records), digests=rendered.digests)
-        self.output, self._stats = str(output.absolute()), stats
+    def unchanged_pages(self, rendered: Rendered, output: Path
+                        ) -> tuple[dict[str, bytes], set[str]]:
+        """Every page to publish, and which of them the output folder already holds as the
+        last build left them (those are linked into the new site, not written)."""
+        last = self._last
+        held = (file_stamps(output) if last is not None and last.output == str(output.absolute())
+                else {})
+        kept = {rel for rel in rendered.unchanged
+                if last is not None and rel in held and held[rel] == last.files.get(rel)}
+        pages = dict(rendered.pages)
+        missing = rendered.unchanged - kept
+        if missing and self._db is not None:
+            for rel, data in self._db.execute("SELECT output, data FROM pages"):
+                if rel in missing:
+                    pages[rel] = data
+        return pages, kept
+
+    def save(self, known: Known, rendered: Rendered | None, last: LastBuild | None) -> None:
+        """Write what changed since `read`, and the `last` successful build if there is one
+        (its pages, `rendered`, are published). The cache only saves time: if it cannot be
+        saved (a full disk), the next build simply does more work."""
+        db, before = self._db, self._read
+        if db is None or before is None:
+            return
+        with contextlib.suppress(OSError, sqlite3.Error), db:
+            for table in ("documents", "bodies"):
+                now, then = getattr(known, table), getattr(before, table)
+                db.executemany(f"DELETE FROM {table} WHERE key = ?",
+                               ((key,) for key in then.keys() - now.keys()))
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+                               ((key, _pickled(value)) for key, value in now.items()
+                                if then.get(key) is not value))
+            if known.panels != before.panels:
+                _set_meta(db, "panels", known.panels)
+            if rendered is not None and last is not None:
+                db.executemany("DELETE FROM pages WHERE output = ?",
+                               ((rel,) for rel in before.pages.keys() - rendered.keys.keys()))
+                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
+                               ((rel, rendered.keys[rel], data)
+                                for rel, data in rendered.pages.items()))
+                _set_meta(db, "last-build", last)
 
 
-def _as_is(table: str, value: Any) -> Any:
-    return value
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.isolation_level = "DEFERRED"  # `with db:` is one transaction
+    # The cache may be lost in a power cut without harm (it is checked when read, and
+    # dropped if damaged), so no waiting for the disk: a process killed mid-save still
+    # leaves the last complete state, as the journal is written first.
+    db.execute("PRAGMA synchronous = OFF")
+    with db:
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
+        for table in ("documents", "bodies"):
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                       "(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
+        db.execute("CREATE TABLE IF NOT EXISTS pages "
+                   "(output TEXT PRIMARY KEY, key TEXT, data BLOB)")
+    db.execute("SELECT count(*) FROM meta").fetchone()  # a damaged file fails here
+    return db
 
 
-def _pickled(table: str, value: Any) -> Any:
-    """A converted body is saved as plain values (a `Body` has slots, not a dict)."""
-    if table != "bodies":
-        return value
-    body = value.body
-    return ((body.html, body.toc, body.anchors, body.words, body.digest), value.links,
-            value.glossary_uses, value.targets)
+def _pickled(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _without_text(document: Document) -> Document:
-    empty = Source(document.rel, document.source.section, "")
-    return Document(empty, document.meta, "", document.body_line, document.lines,
-                    document.item_lines)
+def _table(db: sqlite3.Connection, query: str) -> dict[str, Any]:
+    return {key: pickle.loads(value) for key, value in db.execute(query)}
 
 
-def _body_of(text: str, body_line: int) -> str:
-    """The body: the text from its first line (the front matter's lines come before)."""
-    parts = text.split("\n", body_line - 1)
-    return parts[-1] if len(parts) == body_line else ""
+def _meta(db: sqlite3.Connection, name: str) -> Any:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return pickle.loads(row[0]) if row is not None else None
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+
+
+def _set_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, _pickled(value)))
+
+
+def last_build_of(inputs: str, output: Path, problems: Problems, summary: dict[str, Any],
+                  stamps: dict[str, Stamp]) -> LastBuild:
+    """The record of a successful build (see `DiskCache.up_to_date`)."""
+    return LastBuild(inputs, str(output.absolute()), stamps, tuple(problems.items), summary)
 
 
 def clean(site: Path, output: Path) -> list[Path]:

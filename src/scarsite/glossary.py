@@ -16,7 +16,7 @@ import yaml
 
 from .errors import Problems, did_you_mean
 from .frontmatter import load_yaml
-from .schema import slugify
+from .text import slugify
 
 GLOSSARY_FILE = "content/glossary.yaml"
 DEFINITION_LIMIT = 300

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,25 +33,8 @@ class Source:
     text: str
 
 
-Stamp = tuple[int, int, int]  # a file's size, modification time and inode
-SourceStamp = tuple[int, int, int, int]  # size, modification and change times, inode
-# Sources read before, by content path: (stamp then, when it was read (ns), the source).
-KnownSources = dict[str, tuple[SourceStamp, int, Source]]
-# A file changed this close to being read might change again without its stamp showing
-# it (some file systems keep times to 2 s), so it is read again next time.
-SETTLE_NS = 2_000_000_000
-
-
-def load_sources(site: Path, problems: Problems,
-                 known: KnownSources | None = None) -> list[Source]:
-    """Read every `content/<section>/<name>.md` file of the site.
-
-    With `known` (the sources of the last build, from the build cache), a file is not
-    read again if its stamp is unchanged and it had last changed well before it was read.
-    The change time is in the stamp, and no program can set it back, so even a file put
-    back with its old modification time is read again. `known` is updated.
-    """
-    read_at = time.time_ns()
+def load_sources(site: Path, problems: Problems) -> list[Source]:
+    """Read every `content/<section>/<name>.md` file of the site."""
     content = site / CONTENT_DIR
     if not content.is_dir():
         raise SiteError(CONTENT_DIR, 0, "", "no content folder: articles go in "
@@ -79,19 +61,9 @@ def load_sources(site: Path, problems: Problems,
                            f"{did_you_mean(section, KIND_BY_SECTION)}; use one of "
                            f"{', '.join(KIND_BY_SECTION)}")
             continue
-        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        last = known.get(rel) if known is not None else None
-        if last is not None and last[0] == stamp and stamp[2] < last[1] - SETTLE_NS:
-            sources.append(last[2])
-            continue
         text = _read_text(entry.path, rel, problems)
         if text is not None:
             sources.append(Source(rel, section, text))
-            if known is not None:
-                known[rel] = (stamp, read_at, sources[-1])
-    if known is not None:
-        for gone in known.keys() - {source.rel for source in sources}:
-            del known[gone]
     return sources
 
 

@@ -15,7 +15,6 @@ import html
 import importlib
 import posixpath
 import re
-import weakref
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -24,7 +23,6 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from . import __version__
 from .bounds import (
     CONVERT_SECONDS,
     MAX_NESTING,
@@ -43,12 +41,14 @@ from .pagestate import Link, PageState
 from .parallel import parallel_map
 from .sanitize import SafeTree, clean, report_raw_html
 from .termlinks import TermLinker
+from .text import heading_id
 
 EXTENSIONS = ["toc", "tables", "footnotes", "attr_list", "admonition", "abbr", "def_list",
               "sane_lists"]
 # Aligned table columns as an attribute, which SafeTree turns into a class: the pages'
 # Content-Security-Policy blocks the style attribute Markdown would use.
-EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}, "tables": {"use_align_attribute": True}}
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3", "slugify": heading_id},
+                     "tables": {"use_align_attribute": True}}
 
 
 @dataclass(frozen=True)
@@ -79,78 +79,41 @@ class Converted:
     targets: dict[str, str]  # content path of each linked article -> its URL path then
 
 
-class BodyCache:
-    """Converted bodies by (article, digest of its Markdown, the settings and glossary used).
-
-    An entry is reused only while every article it links to still has the same URL, and
-    only bodies that converted without a problem are kept, so reuse never hides a message.
-    """
-
-    def __init__(self, entries: dict[tuple[str, str], Converted] | None = None) -> None:
-        self.entries = entries or {}
-        self.checked: weakref.ref[Site] | None = None  # the model every entry was checked with
-        # Each body's key, by the digest of its Markdown, for one context (the preview asks
-        # for 10,000 keys on every rebuild; working them out again took 20 ms).
-        self._keys: tuple[str, dict[str, str]] = ("", {})
-
-    def key(self, article: Article, context: str) -> tuple[str, str]:
-        """The key of an article's converted body in a given context (see `_context_hash`)."""
-        if self._keys[0] != context:
-            self._keys = (context, {})
-        digest = article.doc.body_digest
-        known = self._keys[1].get(digest)
-        if known is None:
-            known = self._keys[1][digest] = hashlib.sha256((context + digest).encode()).hexdigest()
-        return article.rel, known
-
-    def get(self, key: tuple[str, str], site: Site) -> Converted | None:
-        entry = self.entries.get(key)
-        if entry is None:
-            return None
-        if self.checked is not None and self.checked() is site:
-            return entry  # checked against this very model (the preview reuses models)
-        for target, path in entry.targets.items():
-            article = site.by_source.get(target)
-            if article is None or article.path != path:
-                return None
-        return entry
-
-    def put(self, key: tuple[str, str], entry: Converted) -> None:
-        self.entries[key] = entry
-
-    def keep_only(self, keys: set[tuple[str, str]]) -> None:
-        self.entries = {k: v for k, v in self.entries.items() if k in keys}
-        used = {key for _, key in keys}
-        self._keys = (self._keys[0], {d: k for d, k in self._keys[1].items() if k in used})
-
-
-def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None,
+def render_bodies(site: Site, problems: Problems, known: dict[str, Converted] | None = None,
                   jobs: int = 1) -> dict[str, Body]:
     """Render every article body, then check the anchors of links between them.
 
-    Bodies not in `cache` are converted over up to `jobs` processes.
+    `known` holds bodies converted by earlier builds, by a digest of the article's path and
+    Markdown and of the settings and glossary (`_context_hash`); one is taken only while every
+    article it links to still has the same URL. On return it holds this build's bodies only
+    (those that converted without a problem, so reuse never hides a message). The rest are
+    converted over up to `jobs` processes: conversion is most of a cold build (1.4 of 2.4 s
+    at 1,000 articles), and reuse is what makes a one-edit build take a tenth of that.
     """
+    known = {} if known is None else known
     context = _context_hash(site)
-    cache = cache if cache is not None else BodyCache()
-    keys = {a.rel: cache.key(a, context) for a in site.articles}
+    keys = {a.rel: hashlib.sha256(f"{context}{a.rel}\0{a.doc.body_digest}".encode()).hexdigest()
+            for a in site.articles}
     converted: dict[str, Converted] = {}
     todo = []
     for article in site.articles:
-        entry = cache.get(keys[article.rel], site)
-        if entry is None:
-            todo.append(article)
-        else:
+        entry = known.get(keys[article.rel])
+        if entry is not None and _targets_unchanged(entry, site):
             converted[article.rel] = entry
-    for article, (entry, found) in zip(todo, parallel_map(
-            lambda index: _convert_alone(todo[index], site), range(len(todo)), jobs),
-            strict=True):
+        else:
+            todo.append(article)
+    converter = _Converter()
+    done = parallel_map(lambda index: converter.convert(todo[index], site), range(len(todo)),
+                        jobs)
+    keep = dict(converted)  # the reused ones, and those converted without a problem
+    for article, (entry, found) in zip(todo, done, strict=True):
         for problem in found:
             problems.add(problem)
         converted[article.rel] = entry
         if not found:
-            cache.put(keys[article.rel], entry)
-    cache.keep_only(set(keys.values()))
-    cache.checked = weakref.ref(site)
+            keep[article.rel] = entry
+    known.clear()
+    known.update((keys[rel], entry) for rel, entry in keep.items())
     bodies = {a.rel: converted[a.rel].body for a in site.articles}
     for rel, entry in converted.items():
         for link in entry.links:
@@ -165,36 +128,54 @@ def render_bodies(site: Site, problems: Problems, cache: BodyCache | None = None
     return bodies
 
 
-_converter: markdown.Markdown | None = None  # one per process: it is slow to build
+def _targets_unchanged(entry: Converted, site: Site) -> bool:
+    """Whether every article a converted body links to still has the URL it had then."""
+    for target, path in entry.targets.items():
+        article = site.by_source.get(target)
+        if article is None or article.path != path:
+            return False
+    return True
 
 
-def _convert_alone(article: Article, site: Site) -> tuple[Converted, list[Problem]]:
-    """Convert one body, with the problems found in it."""
-    global _converter
-    if _converter is None:
-        # Extensions made here, not named: for a name, Markdown first looks through every
-        # installed package's entry points (tens of milliseconds at each start).
-        extensions = [importlib.import_module(f"markdown.extensions.{name}")
-                      .makeExtension(**EXTENSION_CONFIGS.get(name, {})) for name in EXTENSIONS]
-        _converter = markdown.Markdown(extensions=[*extensions, _ScarsiteExtension()],
-                                       output_format="html")
+class _Converter:
+    """Python-Markdown with scarsite's extensions: slow to make, so one serves every body
+    (and, forked, every worker process)."""
+
+    def __init__(self) -> None:
+        self._markdown: markdown.Markdown | None = None
+
+    def convert(self, article: Article, site: Site) -> tuple[Converted, list[Problem]]:
+        """Convert one body, with the problems found in it."""
+        if self._markdown is None:
+            # Extensions made here, not named: for a name, Markdown first looks through every
+            # installed package's entry points (tens of milliseconds at each start).
+            extensions = [importlib.import_module(f"markdown.extensions.{name}")
+                          .makeExtension(**EXTENSION_CONFIGS.get(name, {}))
+                          for name in EXTENSIONS]
+            self._markdown = markdown.Markdown(extensions=[*extensions, _ScarsiteExtension()],
+                                               output_format="html")
+        problems = Problems()
+        try:
+            with time_limit():
+                return _convert(self._markdown, article, site, problems), problems.items
+        except (TooSlow, RecursionError) as exc:
+            self._markdown = None  # stopped half-way through a body: the next gets a fresh one
+            return _not_converted(), [_too_hard(article, exc)]
+
+
+def _too_hard(article: Article, exc: TooSlow | RecursionError) -> Problem:
+    """The error for a body that took too long or nested too deep to convert."""
+    body = article.doc.body
+    if isinstance(exc, TooSlow):
+        index, message = longest_paragraph(body), (
+            f"took more than {CONVERT_SECONDS:g} seconds to convert; split this paragraph, "
+            "or remove what repeats in it (thousands of '[' are slow to convert)")
+    else:
+        index, message = deepest_line(body), ("nested too deeply to convert; use fewer "
+                                              "levels of lists and block quotes")
     problems = Problems()
-    try:
-        with time_limit():
-            return _convert(_converter, article, site, problems), problems.items
-    except (TooSlow, RecursionError) as exc:
-        _converter = None  # stopped half-way through a body: the next one gets a fresh one
-        body = article.doc.body
-        if isinstance(exc, TooSlow):
-            index, message = longest_paragraph(body), (
-                f"took more than {CONVERT_SECONDS:g} seconds to convert; split this paragraph, "
-                "or remove what repeats in it (thousands of '[' are slow to convert)")
-        else:
-            index, message = deepest_line(body), ("nested too deeply to convert; use fewer "
-                                                  "levels of lists and block quotes")
-        problems = Problems()  # what was found before it stopped may be incomplete
-        problems.error(article.doc.rel, article.doc.body_line + index, "body", message)
-        return _not_converted(), problems.items
+    problems.error(article.doc.rel, article.doc.body_line + index, "body", message)
+    return problems.items[0]
 
 
 def _not_converted() -> Converted:
@@ -233,10 +214,10 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
 
 
 def _context_hash(site: Site) -> str:
-    """What, besides its own text, every body's HTML depends on."""
+    """What, besides its own text, every body's HTML depends on. (scarsite's own code and
+    settings are not in it: a cache kept on disk is dropped whole when they change.)"""
     glossary = [(e.term, e.definition, e.aliases) for e in site.glossary.entries]
-    return hashlib.sha256(repr((__version__, EXTENSIONS, EXTENSION_CONFIGS,
-                                site.config.base_path, glossary)).encode()).hexdigest()
+    return hashlib.sha256(repr((site.config.base_path, glossary)).encode()).hexdigest()
 
 
 def _report_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:

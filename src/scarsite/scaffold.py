@@ -12,7 +12,7 @@ from pathlib import Path
 from .config import KINDS, PAGE_SECTION
 from .errors import SiteError, did_you_mean
 from .load import CONTENT_DIR
-from .schema import slugify
+from .text import slugify
 
 _REFERENCES = '''references:
   - text: "TODO: authors, title, journal, year (peer-reviewed where possible)"

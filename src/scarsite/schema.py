@@ -8,9 +8,7 @@ the build can still check the file's links and terms.
 
 from __future__ import annotations
 
-import calendar
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .load import Source
+from .text import add_months, slugify
 
 EVIDENCE_LEVELS = ("strong", "moderate", "limited", "insufficient")
 FACT_KEYS = ("sessions", "interval", "downtime", "cost")
@@ -347,22 +346,6 @@ class _Checker:
             else:
                 aliases.append("/".join(segments))
         return tuple(aliases)
-
-
-def slugify(text: str) -> str:
-    """A valid slug made from `text`; slugify(slugify(x)) == slugify(x)."""
-    # Letters with accents keep their base letter ('café' -> 'cafe'), 'ß' becomes 'ss'.
-    plain = "".join(char for char in unicodedata.normalize("NFKD", text.casefold())
-                    if not unicodedata.combining(char))
-    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-    return slug or "article"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, moved back to the month's end when it has fewer days."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _show(value: Any) -> str:

@@ -3,17 +3,15 @@
 The preview builds into its own folder (drafts may be in it, so it never touches
 `build/`), without the search index so a reload is never held up. It keeps the
 site in memory between rebuilds: an edit converts only the bodies that changed
-and renders only the pages that read something that changed (see
-`render.PageRecord`), and only files whose bytes changed are written, each
-renamed into place so the server never sends half a page. A change that breaks
-the build keeps the last good pages, shown with the error messages in an overlay
-(and printed in the terminal) until the file is fixed.
+and renders only the pages whose inputs changed (see `render`), and only files
+whose bytes changed are written, each renamed into place so the server never
+sends half a page. A change that breaks the build keeps the last good pages,
+shown with the error messages in an overlay (and printed in the terminal) until
+the file is fixed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import html
 import os
 import sys
@@ -24,11 +22,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .build import BuildOptions, BuildReport, build
-from .cache import BuildCache
+from .cache import MemoryCache
 from .config import SETTINGS_FILE
 from .load import CONTENT_DIR
-from .render import TEMPLATES_DIR, Rendered
 from .static import STATIC_DIR
+from .theme import TEMPLATES_DIR
 from .write import write_in_place
 
 PREVIEW_DIR = ".scarsite-cache/preview"
@@ -43,43 +41,28 @@ QUIET_MILLISECONDS = 20
 ALL_INTERFACES = ("0.0.0.0", "::", "", "*")  # hosts that mean every network interface
 
 
-class _PreviewCache(BuildCache):
-    """The build cache of a preview: pages are kept in memory, not found on disk."""
-
-    def __init__(self, pages: dict[str, bytes]) -> None:
-        super().__init__(folder=None)
-        self._pages = pages
-
-    def page_records(self, output: Path) -> Rendered:
-        return self.pages
-
-    def can_keep(self, output: Path) -> Callable[[str], bool]:
-        return self._pages.__contains__
-
-
 class Preview:
-    """Rebuilds the preview folder; keeps the last good pages when a build fails."""
+    """Rebuilds the preview folder; keeps the last good pages when a build fails.
+
+    Every rebuild reads every article file, so a save is never missed, whenever it lands;
+    what earlier rebuilds parsed, converted and rendered is kept in memory and reused
+    where the text it came from is unchanged.
+    """
 
     def __init__(self, source: Path, drafts: bool = False, output: Path | None = None) -> None:
         self.source = source
         self.output = output if output is not None else source / PREVIEW_DIR
         self.drafts = drafts
         self.pages: dict[str, bytes] = {}  # the last good site's pages
-        self.cache = _PreviewCache(self.pages)
+        self.cache = MemoryCache()
         self.jobs = 0  # all cores for the first build; one once the server runs (see serve)
         self._on_disk: set[str] = set()  # files in the preview folder
         self._overlaid = False  # whether the files on disk carry the error overlay
         self.last_report: BuildReport | None = None
 
     def rebuild(self, changed: Iterable[Path] | None = None) -> BuildReport:
-        """Build again after the files `changed` changed (None: any file may have changed)."""
-        known = self.cache.sources
-        if changed is None:
-            known.clear()
-        for path in changed or ():
-            for folder in (self.source, self.source.absolute()):
-                with contextlib.suppress(ValueError):
-                    known.pop(Path(path).relative_to(folder).as_posix(), None)
+        """Build again after the files `changed` changed (None: any file may have changed;
+        either way every file is read again)."""
         options = BuildOptions(source=self.source, output=self.output, drafts=self.drafts,
                                search=False, write=False, cache=False, jobs=self.jobs)
         report = build(options, self.cache)
@@ -90,20 +73,12 @@ class Preview:
         else:
             self._show_errors(report)
         report.timings.append(("write", time.perf_counter() - start))
-        start = time.perf_counter()
-        # The model of a big site is millions of objects that live on between rebuilds;
-        # without this, Python's garbage collector goes through all of them again and
-        # again while a rebuild makes its short-lived objects (a tenth of a second per
-        # rebuild at 10,000 articles). Frozen objects are still freed when unused.
-        gc.collect()
-        gc.freeze()
-        report.timings.append(("memory", time.perf_counter() - start))
-        report.seconds += report.timings[-2][1] + report.timings[-1][1]
+        report.seconds += report.timings[-1][1]
         return report
 
     def _publish(self, report: BuildReport) -> None:
         rendered = report.rendered
-        pages = {rel: self.pages[rel] for rel in rendered.kept}
+        pages = {rel: self.pages[rel] for rel in rendered.unchanged}
         pages.update(rendered.pages)
         changed = pages if self._overlaid else rendered.pages
         assert report.static is not None
@@ -113,8 +88,7 @@ class Preview:
         report.files_written = len(pages) + len(static)
         self.pages.clear()
         self.pages.update(pages)
-        self.cache.pages = Rendered(records=dict(rendered.records), digests=rendered.digests,
-                                    model=rendered.model)
+        self.cache.known.pages = dict(rendered.keys)  # every page's bytes are in `pages`
         self._on_disk = pages.keys() | static.keys()
         self._overlaid = False
 

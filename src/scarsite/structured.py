@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .glossary import Glossary
-from .model import Article, Site
+from .model import Article, Site, by_section_order
 from .schema import Reference
 
 CONTEXT = "https://schema.org"
@@ -50,7 +50,7 @@ def structured_data(article: Article, site: Site,
             data["about"] = about
     if meta.references:
         data["citation"] = [_citation(r) for r in meta.references]
-    principles = site.page("about")
+    principles = site.pages.get("about")
     if principles is not None:
         data["publishingPrinciples"] = absolute(principles)
     return data
@@ -69,7 +69,7 @@ def glossary_data(glossary: Glossary, site: Site,
 
 def _about(article: Article, site: Site,
            absolute: Callable[[Article | str], str]) -> dict[str, Any] | list[dict[str, Any]]:
-    linked = sorted(site.linked[article], key=Article.sort_key)
+    linked = sorted(site.linked[article], key=by_section_order)
     if article.kind == "scar-type":
         condition = _entity(article, absolute)
         treatments = [_entity(t, absolute) for t in linked if t.kind == "treatment"]

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SiteError
-from .load import Stamp
 from .static import StaticFiles
+
+Stamp = tuple[int, int, int]  # a file's size, modification time and inode
 
 
 @dataclass(frozen=True)
