@@ -82,3 +82,18 @@ def test_level_one_heading_in_body_is_a_warning(make_site: Callable[..., Path]) 
     assert [str(p) for p in report.problems.items] == [
         "content/guides/g.md:11: warning: heading: a level-1 heading ('# ') in the body; the "
         "title is the page's heading, so start sections with '## '"]
+
+
+def test_heading_anchors_follow_githubs_rule_and_close_misses_get_a_suggestion(
+        make_site: Callable[..., Path]) -> None:
+    body = "## People & Body\n\nText.\n\n## What's it like? (FAQ)\n\nMore.\n"
+    report, output = _bodies(make_site, {
+        "content/treatments/t.md": article("T", "treatment", body),
+        "content/guides/g.md": article("G", "guide", (
+            "[a](../treatments/t.md#people--body) [b](../treatments/t.md#whats-it-like-faq)\n\n"
+            "[c](../treatments/t.md#people-body)\n")),
+    })
+    assert [str(p) for p in report.problems.sorted()] == [
+        "content/guides/g.md:11: link: '#people-body' is not a heading in "
+        "content/treatments/t.md (did you mean 'people--body'?)"]
+    assert not output.exists()  # the build failed on the broken anchor: nothing was written

@@ -336,7 +336,8 @@ def _without_dot_segments(path: str) -> str:
 def _flatten(tokens: list[dict]) -> list[Heading]:
     headings = []
     for token in tokens:
-        headings.append(Heading(token["level"], token["id"], token["name"]))
+        # The toc gives the heading's text as HTML ('&amp;'); templates escape it themselves.
+        headings.append(Heading(token["level"], token["id"], html.unescape(token["name"])))
         headings += _flatten(token.get("children", []))
     return headings
 
