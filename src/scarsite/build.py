@@ -23,18 +23,17 @@ from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
 from .errors import Problems, SiteError
 from .frontmatter import parse_documents
-from .glossary import GLOSSARY_FILE, load_glossary
-from .load import CONTENT_DIR, Source, load_sources
+from .glossary import load_glossary
+from .load import Source, load_sources
 from .markup import render_bodies
 from .model import Site, build_site
+from .names import CONTENT_DIR, GLOSSARY_FILE, OUTPUT_DIR, STATIC_DIR, TEMPLATES_DIR
 from .parallel import default_jobs
 from .render import Rendered, render_site
 from .search import index_search
-from .static import STATIC_DIR, StaticFiles, collect_static
-from .theme import TEMPLATES_DIR
+from .static import StaticFiles, collect_static
 from .write import site_lock, write_site
 
-OUTPUT_DIR = "build"
 T = TypeVar("T")
 
 

@@ -35,14 +35,14 @@ from .frontmatter import Parsed
 from .load import Source
 from .markup import Converted
 from .model import PanelSources
+from .names import CACHE_DIR
 from .render import Rendered
 from .static import StaticFiles
 from .theme import Theme
 from .write import Stamp, file_stamps, spare_paths
 
-CACHE_DIR = ".scarsite-cache"
 _DATABASE = "cache.sqlite"
-_TEMPLATES_DIR = "templates"  # compiled by Jinja
+_COMPILED_DIR = "templates"  # templates compiled by Jinja
 _LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "pyyaml")  # they shape the output
 
 
@@ -136,7 +136,7 @@ class DiskCache:
         self._last: LastBuild | None = None
 
     def theme(self, folder: Path) -> Theme:
-        return Theme(folder, self.folder / _TEMPLATES_DIR)
+        return Theme(folder, self.folder / _COMPILED_DIR)
 
     def _open(self) -> sqlite3.Connection | None:
         """The database, emptied if another version of scarsite wrote it; None if it cannot
@@ -160,7 +160,7 @@ class DiskCache:
                 self._db.execute("INSERT INTO meta VALUES ('identity', ?)",
                                  (code_identity().encode(),))
             # Jinja checks compiled templates against their source, not against its own code.
-            shutil.rmtree(self.folder / _TEMPLATES_DIR, ignore_errors=True)
+            shutil.rmtree(self.folder / _COMPILED_DIR, ignore_errors=True)
         return self._db
 
     def up_to_date(self, inputs: str, output: Path) -> LastBuild | None:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
-from .build import OUTPUT_DIR, BuildOptions, BuildReport, build
-from .cache import CACHE_DIR, clean
-from .config import SETTINGS_FILE
+from .build import BuildOptions, BuildReport, build
+from .cache import clean
 from .editorial import EditorialReport
 from .errors import SiteError
+from .names import CACHE_DIR, OUTPUT_DIR, SETTINGS_FILE
 from .scaffold import new_article
 
 

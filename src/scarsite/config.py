@@ -14,8 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import Problems, SiteError, did_you_mean
-
-SETTINGS_FILE = "pyproject.toml"
+from .names import SETTINGS_FILE
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import yaml
 
 from .errors import Problems, did_you_mean
 from .frontmatter import load_yaml
+from .names import GLOSSARY_FILE
 from .text import slugify
 
-GLOSSARY_FILE = "content/glossary.yaml"
 DEFINITION_LIMIT = 300
 _KEYS = ("term", "definition", "aliases")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .config import KIND_BY_SECTION, PAGE_SECTION
 from .errors import Problems, SiteError, did_you_mean
+from .names import CONTENT_DIR
 
-CONTENT_DIR = "content"
 # About 150,000 words, ten times the longest article a reader would finish. A limit keeps
 # a stray data file named `.md` from taking minutes and gigabytes of Markdown conversion.
 MAX_ARTICLE_BYTES = 1_000_000

@@ -35,8 +35,8 @@ from .bounds import (
 )
 from .callouts import CalloutProcessor
 from .errors import Problem, Problems, did_you_mean
-from .glossary import GLOSSARY_FILE
 from .model import Article, Site
+from .names import CONTENT_DIR, GLOSSARY_FILE
 from .pagestate import Link, PageState
 from .parallel import parallel_map
 from .sanitize import SafeTree, clean, report_raw_html
@@ -290,10 +290,10 @@ def _rewrite(href: str, page: PageState) -> str:
         page.links.append(Link(href, "", parts.fragment, page.line_of_link(href)))
         return href
     target = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(parts.path)))
-    if target != "content" and not target.startswith("content/"):
+    if target != CONTENT_DIR and not target.startswith(f"{CONTENT_DIR}/"):
         _link_error(page, href, f"'{href}' points outside the content folder")
     elif not target.endswith(".md"):
-        if target == "content" or any(s.startswith(target + "/") for s in site.by_source):
+        if target == CONTENT_DIR or any(s.startswith(target + "/") for s in site.by_source):
             _link_error(page, href, f"'{href}' is a folder; link to an article's .md file")
         else:
             # The page is published one folder deeper than its source, so any other

@@ -19,13 +19,14 @@ from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .frontmatter import Document
 from .glossary import Glossary
+from .names import SEARCH_DIR, STATIC_DIR
 from .schema import SLUG, FrontMatter
 
 # Output paths of the site's own pages, which no article, site page or alias may take;
 # the folders hold files the build copies or generates.
 SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/", "compare/",
               "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
-SITE_FOLDERS = ("static", "pagefind")
+SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR)
 RELATED_LIMIT = 4
 _KIND_ORDER = {name: index for index, name in enumerate(KINDS)}
 

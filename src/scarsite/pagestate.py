@@ -61,6 +61,17 @@ class PageState:
             start = body.find(href, start + 1)
         return -1
 
+    @property
+    def body(self) -> str:
+        return self.article.doc.body
+
+    def warn_at(self, offset: int, field: str, message: str, lines_after: int = 0) -> None:
+        line = self.line_at(offset) + lines_after if offset >= 0 else self.article.doc.body_line
+        self.report(line, field, message, warning=True)
+
+    def warn_at_link(self, href: str, field: str, message: str) -> None:
+        self.report(self.line_of_link(href), field, message, warning=True)
+
     def report(self, line: int, field: str, message: str, warning: bool = False) -> None:
         rel = self.article.doc.rel
         if warning:

@@ -19,14 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import Problem, Problems
-from .glossary import GLOSSARY_FILE
 from .markup import Body
 from .model import Site
+from .names import GLOSSARY_FILE, TEMPLATES_DIR
 from .pages import Page, plan_pages, sections_of
 from .parallel import parallel_map
 from .schema import EVIDENCE_LEVELS
 from .static import StaticFiles
-from .theme import TEMPLATES_DIR, Theme
+from .theme import Theme
 
 
 @dataclass

@@ -22,12 +22,11 @@ import re
 import xml.etree.ElementTree as etree
 from collections import Counter
 from html.parser import HTMLParser
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import nh3
 from markdown.treeprocessors import Treeprocessor
-
-from .pagestate import PageState
 
 # What Markdown and scarsite's own processors make.
 _PIPELINE_TAGS = {
@@ -163,16 +162,28 @@ def _attribute_message(tag: str, name: str, value: str) -> str:
     return f"'{name}' attribute removed from <{tag}> ({_ALLOWED})"
 
 
-def report_raw_html(pieces: list[str], page: PageState) -> None:
+class Reporter(Protocol):
+    """Where the sanitizer says what it removed: the body being converted, and warnings at
+    a place in it (the Markdown stage turns places into file lines)."""
+
+    body: str
+
+    def warn_at(self, offset: int, field: str, message: str, lines_after: int = 0) -> None:
+        """A warning `lines_after` lines after the character `offset` of the body (-1: the
+        place is not known)."""
+
+    def warn_at_link(self, href: str, field: str, message: str) -> None:
+        """A warning at the line of the link to `href`."""
+
+
+def report_raw_html(pieces: list[str], reporter: Reporter) -> None:
     """Warn, at its line, about whatever the sanitizer removes from each piece of raw HTML."""
-    body = page.article.doc.body
     claimed: list[tuple[int, int]] = []  # where the pieces found so far are in the body
     for piece in pieces:
         found = removals(piece) if "<" in piece else []  # many pieces are just entities
-        start = _claim(body, piece, claimed)
+        start = _claim(reporter.body, piece, claimed)
         for line, message in found:
-            page.report(page.line_at(start) + line - 1 if start >= 0
-                        else page.article.doc.body_line, "html", message, warning=True)
+            reporter.warn_at(start, "html", message, line - 1 if start >= 0 else 0)
 
 
 def _claim(body: str, piece: str, claimed: list[tuple[int, int]]) -> int:
@@ -205,8 +216,7 @@ class SafeTree(Treeprocessor):
     """
 
     def run(self, root: etree.Element) -> None:
-        page: PageState = self.md.page  # type: ignore[attr-defined]
-        body = page.article.doc.body
+        reporter: Reporter = self.md.page  # type: ignore[attr-defined]
         claimed: list[tuple[int, int]] = []
         for element in root.iter():
             tag = element.tag
@@ -217,12 +227,10 @@ class SafeTree(Treeprocessor):
                 element.set("class", f"align-{align}")
             for name, value in list(element.attrib.items()):
                 if not allowed_attribute(tag, name):
-                    message = _attribute_message(tag, name, value)
-                    line = page.line_at(max(_claim(body, f"{name}=", claimed), 0))
+                    offset = max(_claim(reporter.body, f"{name}=", claimed), 0)
+                    reporter.warn_at(offset, "html", _attribute_message(tag, name, value))
                 elif name in _URL_ATTRIBUTES and not allowed_url(value):
-                    message = _attribute_message(tag, name, value)
-                    line = page.line_of_link(value)
+                    reporter.warn_at_link(value, "html", _attribute_message(tag, name, value))
                 else:
                     continue
                 del element.attrib[name]
-                page.report(line, "html", message, warning=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import KINDS, PAGE_SECTION
 from .errors import SiteError, did_you_mean
-from .load import CONTENT_DIR
+from .names import CONTENT_DIR
 from .text import slugify
 
 _REFERENCES = '''references:

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 from .errors import SiteError
-
-SEARCH_DIR = "pagefind"
+from .names import SEARCH_DIR
 
 
 def index_search(folder: Path) -> int:

@@ -23,13 +23,9 @@ from pathlib import Path
 
 from .build import BuildOptions, BuildReport, build
 from .cache import MemoryCache
-from .config import SETTINGS_FILE
-from .load import CONTENT_DIR
-from .static import STATIC_DIR
-from .theme import TEMPLATES_DIR
+from .names import CONTENT_DIR, PREVIEW_DIR, SETTINGS_FILE, STATIC_DIR, TEMPLATES_DIR
 from .write import write_in_place
 
-PREVIEW_DIR = ".scarsite-cache/preview"
 OVERLAY_ID = "scarsite-errors"
 OVERLAY_STYLESHEET = "scarsite-overlay.css"  # written into the preview folder with the overlay
 _OVERLAY_CSS = (f"#{OVERLAY_ID} {{ position: fixed; inset: 0 0 auto 0; z-index: 1000; "

@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STATIC_DIR = "static"
+from .names import STATIC_DIR
+
 FINGERPRINTED = (".css", ".js")
 
 

@@ -16,11 +16,10 @@ import jinja2
 
 from .errors import Problems
 from .model import Article, Site
+from .names import TEMPLATES_DIR
 from .static import StaticFiles
 from .structured import glossary_data, structured_data
 from .text import long_date
-
-TEMPLATES_DIR = "templates"
 
 
 class Theme:
