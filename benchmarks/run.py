@@ -15,6 +15,8 @@ of --runs runs, scarsite runs as a separate process and its wall time and peak m
   cold, --no-cache  the same with --no-cache (only if `scarsite build` has that flag)
   no-change         the same build again with nothing changed
   one-edit          a new paragraph appended to one article, then the build
+  fresh clone,      the site and its .scarsite-cache copied to a new folder (new times and
+  cache restored    inodes, as a CI checkout with the cache restored), built with no output yet
   preview           `scarsite serve` running; a marker sentence appended to an article, and
                     the time until the article's preview page contains it (1-2 s between
                     edits, at random, so they do not keep in step with a polling watcher)
@@ -248,6 +250,20 @@ def measure_builds(tool: Scarsite, site: Path, output: Path, size: int, runs: in
         row.peak_kib = max(row.peak_kib, peak)
         log(f"  one-edit {number + 1}/{runs}: {seconds:.2f} s")
     check_code(tool, code, row)
+    rows.append(row)
+
+    # As CI runs: a fresh clone (new files, times and inodes) with .scarsite-cache/ restored.
+    row = Row(size, "fresh clone, cache restored", note="site and cache copied anew, no output")
+    clone = site.with_name(f"{site.name}-clone")
+    for number in range(runs):
+        shutil.rmtree(clone, ignore_errors=True)
+        shutil.copytree(site, clone, copy_function=shutil.copyfile,
+                        ignore=shutil.ignore_patterns("preview"))
+        seconds, peak = timed(tool.build(clone, clone / "build"), "restored-cache build")
+        row.times.append(seconds)
+        row.peak_kib = max(row.peak_kib, peak)
+        log(f"  fresh clone, cache restored {number + 1}/{runs}: {seconds:.2f} s")
+    shutil.rmtree(clone, ignore_errors=True)
     rows.append(row)
     return rows
 
