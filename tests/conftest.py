@@ -1,10 +1,18 @@
-"""Fixtures shared by the tests: sample sites on disk and a way to run the real command."""
+"""Fixtures shared by the tests: sample sites on disk, the stages of a build on a small
+sample site, and one way to run the real command.
+
+Nothing here imports Playwright: the browser, accessibility and HTML validity tests, and
+their fixtures, are in `tests/browser/` (only the `browser` fixture is here, for the preview
+test of tests/test_serve.py, and it loads Playwright when a test asks for it).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -12,27 +20,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
-from playwright.sync_api import Browser, sync_playwright
 
-from .browser_support import (
-    GATE_COUNTS,
-    SUB_PATH_URL,
-    SiteServer,
-    Tab,
-    TabFactory,
-    build_real_site,
-    chromium_args,
-    chromium_path,
-    require_tool,
-    site_base_path,
-)
+from scarsite.build import BuildOptions, BuildReport, build
+from scarsite.config import SiteConfig, load_config
+from scarsite.errors import Problems
+from scarsite.frontmatter import Document, parse_document
+from scarsite.glossary import Glossary, load_glossary
+from scarsite.load import Source, load_sources
+from scarsite.markup import Body, render_bodies
+from scarsite.model import Site, build_site
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+REPO = Path(__file__).parent.parent
 SITES = Path(__file__).parent / "sites"
 THEME = SITES / "golden"  # the golden site's small theme is reused by the other sample sites
+SITE_INPUTS = ("content", "templates", "static", "pyproject.toml")  # the real site's files
 
 # Hypothesis: the fuzz tests (tests/test_fuzz.py) run 1,000 examples per property by default
 # (7,000 together); HYPOTHESIS_PROFILE=fuzz runs 20,000 per property. No deadline: on a
@@ -43,16 +51,63 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "scarsite"))
 
 REVIEWER = "Editorial team (evidence review); awaiting clinical review"
 
+# What the gates checked in this run (pages opened in the browser, checked by axe and the Nu
+# checker, hostile cases built), printed at the end of `pytest`.
+GATE_COUNTS: dict[str, str] = {}
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/sites/golden/expected from the current output")
 
 
-def run_scarsite(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m scarsite` as an editor would, capturing its output."""
-    return subprocess.run([sys.executable, "-m", "scarsite", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if GATE_COUNTS:
+        terminalreporter.write_sep("-", "pages checked by the browser, axe and Nu gates")
+        for gate, count in GATE_COUNTS.items():
+            terminalreporter.write_line(f"{gate}: {count}")
+
+
+# --- running scarsite ----------------------------------------------------------------------------
+
+def scarsite_command(*args: str | Path) -> list[str]:
+    """The command line of `python -m scarsite <args>` with the Python running the tests."""
+    return [sys.executable, "-m", "scarsite", *map(str, args)]
+
+
+def run_scarsite(*args: str | Path, cwd: Path | None = None, seconds: float = 120,
+                 memory: int | None = None, file_size: int | None = None,
+                 before: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m scarsite <args>` in its own process, as an editor would, and capture its
+    output (as text; bytes that are not UTF-8 shown as `\\x..` escapes).
+
+    Limits: `seconds` of wall-clock time (then TimeoutExpired); and, each only when given,
+    `memory` bytes of address space, `file_size` bytes for any file it writes (a write past it fails
+    with "File too large", as on a full disk). `before` runs in the new process, after the
+    limits are set and before scarsite starts (e.g. to drop privileges).
+    """
+    def limits() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if file_size is not None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        if before is not None:
+            before()
+
+    limited = memory is not None or file_size is not None or before is not None
+    return subprocess.run(scarsite_command(*args), cwd=cwd, capture_output=True, text=True,
+                          encoding="utf-8", errors="backslashreplace", timeout=seconds,
+                          preexec_fn=limits if limited else None)
+
+
+def build_site_at(source: Path, **options: Any) -> BuildReport:
+    """`scarsite.build.build` of the site at `source` with these `BuildOptions`, but without
+    search or the build cache unless `options` ask for them (search=True, cache=True). The
+    output goes to `<source>/build` unless `output` says otherwise."""
+    options.setdefault("search", False)
+    options.setdefault("cache", False)
+    return build(BuildOptions(source=source, **options))
 
 
 def free_port() -> int:
@@ -75,9 +130,8 @@ class PreviewServer:
 def preview_server(site: Path, *flags: str) -> Iterator[PreviewServer]:
     """`scarsite serve` for `site` on a free port, stopped on leaving."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scarsite", "serve", "--port", str(port), *flags], cwd=site,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(scarsite_command("serve", "--port", str(port), *flags), cwd=site,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = PreviewServer(process, port)
     try:
         yield server
@@ -182,9 +236,6 @@ def sections_of(html: str) -> dict[str, list[str]]:
     return parser.sections
 
 
-REPO = Path(__file__).parent.parent
-
-
 def write_themed_site(root: Path, files: dict[str, str]) -> Path:
     """Write a site from {relative path: text} with this repository's theme and two small pages."""
     shutil.copytree(REPO / "templates", root / "templates")
@@ -209,79 +260,115 @@ def make_themed_site(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-# --- the real site, served, and a real browser (browser, accessibility and validity tests) ---
-
-VISITED: dict[str, set[str]] = {}  # test module -> every URL a browser tab opened
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This repository's site, built once per session with `scarsite build`, search included."""
-    return build_real_site(tmp_path_factory.mktemp("real-site") / "build")
+# --- this repository's own site --------------------------------------------------------------
 
-
-@pytest.fixture(scope="session")
-def site_server(built_site: Path) -> Iterator[SiteServer]:
-    server = SiteServer(built_site, site_base_path())
-    yield server
-    server.stop()
+def copy_real_site(root: Path) -> Path:
+    """A copy of this repository's site (content, templates, static files, settings) at
+    `root`, to build without writing anything into the repository."""
+    root.mkdir(parents=True)
+    for name in SITE_INPUTS:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+        else:
+            shutil.copyfile(REPO / name, root / name)
+    return root
 
 
 @pytest.fixture(scope="session")
-def sub_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same site with `base_url` under a sub-path, as on a GitHub Pages project site."""
-    return build_real_site(tmp_path_factory.mktemp("sub-path-site") / "build", SUB_PATH_URL)
-
-
-@pytest.fixture(scope="session")
-def sub_path_server(sub_path_site: Path) -> Iterator[SiteServer]:
-    server = SiteServer(sub_path_site, urlsplit(SUB_PATH_URL).path)
-    yield server
-    server.stop()
+def real_site_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of this repository's site for the whole session. Build it with the cache off
+    and the output elsewhere: tests share it."""
+    return copy_real_site(tmp_path_factory.mktemp("real-site") / "site")
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, one for the whole session."""
-    executable = require_tool(chromium_path(), "Chromium not found: apt-get install chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=chromium_args())
+    """Debian's Chromium, headless, one for the whole session (see tests/browser/). Playwright
+    is imported only when a test asks for this, so the other tests run without it."""
+    from .browser.browser_support import launch_chromium
+
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
+
+
+# --- the stages of a build, on a small sample site ---------------------------------------------
+#
+# `config` -> `sources` -> `documents` -> `site_model` -> `bodies`, with `glossary` beside them
+# and every problem they found in `problems`. They run on the files of `sample_files`; a test
+# gives its own site with `@with_sample_site({path: text})`.
+
+SAMPLE_SITE = {
+    "content/glossary.yaml": '- term: dermis\n  definition: "The deep layer of skin."\n',
+    "content/scar-types/rolling.md": article("Rolling scars", "scar-type",
+                                             "## How they form\n\nThe dermis is pulled down.\n"),
+    "content/treatments/subcision.md": article(
+        "Subcision", "treatment", "See [rolling scars](../scar-types/rolling.md#how-they-form).\n",
+        scar_types="[rolling]"),
+    "content/guides/basics.md": article("Basics", "guide", treatments="[subcision]"),
+}
+
+
+def with_sample_site(files: dict[str, str]) -> pytest.MarkDecorator:
+    """Run the stage fixtures of a test on the site made of `files` ({path: text})."""
+    return pytest.mark.parametrize("sample_files", [files], ids=["site"])
 
 
 @pytest.fixture
-def new_tab(browser: Browser, site_server: SiteServer,
-            request: pytest.FixtureRequest) -> Iterator[TabFactory]:
-    """Opens watched tabs; after the test, any console error or failed or outside request in
-    any of them is an error."""
-    tabs: list[Tab] = []
-
-    def open_tab(server: SiteServer | None = None, **options: object) -> Tab:
-        tabs.append(Tab.open(browser, server or site_server, **options))  # type: ignore[arg-type]
-        return tabs[-1]
-
-    yield open_tab
-    problems = []
-    for tab in tabs:
-        tab.close()
-        problems += tab.problems
-        VISITED.setdefault(request.module.__name__, set()).update(tab.visited)
-    assert problems == [], "\n".join(problems)
+def sample_files() -> dict[str, str]:
+    """The files of the site the stage fixtures build on (see `with_sample_site`)."""
+    return SAMPLE_SITE
 
 
 @pytest.fixture
-def tab(new_tab: TabFactory) -> Tab:
-    """A watched browser tab, 1280 x 800 px."""
-    return new_tab()
+def sample_site(tmp_path: Path, sample_files: dict[str, str]) -> Path:
+    root = tmp_path / "sample"
+    for rel, text in sample_files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    return root
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    lines = [f"{module.rsplit('.', 1)[-1]}: {len(urls)} distinct URLs opened in the browser"
-             for module, urls in sorted(VISITED.items())]
-    lines += [f"{gate}: {count}" for gate, count in GATE_COUNTS.items()]
-    if lines:
-        terminalreporter.write_sep("-", "pages checked by the browser, axe and Nu gates")
-        for line in lines:
-            terminalreporter.write_line(line)
+@pytest.fixture
+def problems() -> Problems:
+    """Every problem the stage fixtures of a test found, in the order found."""
+    return Problems()
+
+
+@pytest.fixture
+def config(sample_site: Path, problems: Problems) -> SiteConfig:
+    return load_config(sample_site, problems)
+
+
+@pytest.fixture
+def sources(sample_site: Path, problems: Problems) -> list[Source]:
+    return load_sources(sample_site, problems)
+
+
+@pytest.fixture
+def documents(sources: list[Source], config: SiteConfig, problems: Problems) -> list[Document]:
+    """The articles with their front matter parsed and checked; files that fail are left out."""
+    parsed = (parse_document(source, config, problems) for source in sources)
+    return [document for document in parsed if document is not None]
+
+
+@pytest.fixture
+def glossary(sample_site: Path, problems: Problems) -> Glossary:
+    return load_glossary(sample_site, problems)
+
+
+@pytest.fixture
+def site_model(config: SiteConfig, sources: list[Source], documents: list[Document],
+               glossary: Glossary, problems: Problems) -> Site:
+    """URLs, cross-links and panels of the published (not draft) articles."""
+    unparsed = {s.rel for s in sources} - {d.rel for d in documents}
+    return build_site(config, documents, glossary, False, unparsed, problems)
+
+
+@pytest.fixture
+def bodies(site_model: Site, problems: Problems) -> dict[str, Body]:
+    """Every article body as HTML, by content path."""
+    return render_bodies(site_model, problems)

@@ -45,7 +45,7 @@ def _generate(out: Path) -> None:
 def test_generated_corpus_builds_strictly_with_working_links(tmp_path: Path) -> None:
     site, output = tmp_path / "site", tmp_path / "out"
     _generate(site)
-    result = run_scarsite("build", "--strict", "--no-search", "--source", site,
+    result = run_scarsite("build", "--strict", "--no-search", "--no-cache", "--source", site,
                           "--output", output)
     assert result.returncode == 0, result.stderr
     assert "0 errors, 0 warnings" in result.stdout

@@ -36,7 +36,7 @@ CARDS = """Intro.
 
 def _page(make_site: Callable[..., Path], body: str) -> tuple[BuildOptions, BeautifulSoup]:
     site = make_site({"content/guides/g.md": article("G", "guide", body)})
-    options = BuildOptions(source=site, output=site / "build", search=False)
+    options = BuildOptions(source=site, output=site / "build", search=False, cache=False)
     report = build(options)
     assert report.ok, [str(p) for p in report.problems.items]
     html = (site / "build/guides/g/index.html").read_text()
@@ -74,7 +74,7 @@ def test_card_at_the_top_of_a_body_is_an_h2(make_site: Callable[..., Path]) -> N
 def test_unknown_box_kind_is_an_error_with_its_line(make_site: Callable[..., Path]) -> None:
     body = "Text.\n\n!!! urgnet\n    - soon\n\n!!! note\n    Aside.\n"
     site = make_site({"content/guides/g.md": article("G", "guide", body)})
-    result = run_scarsite("build", "--no-search", cwd=site)
+    result = run_scarsite("build", "--no-search", "--no-cache", cwd=site)
     assert result.returncode == 1
     assert result.stderr.splitlines()[:2] == [
         "content/guides/g.md:11: callout: unknown box '!!! urgnet' (did you mean 'urgent'?); "
@@ -88,7 +88,7 @@ def test_unknown_box_kind_is_an_error_with_its_line(make_site: Callable[..., Pat
 def test_a_card_without_indented_content_is_a_warning(make_site: Callable[..., Path]) -> None:
     body = "Text.\n\n!!! urgent\n- not indented\n"
     site = make_site({"content/guides/g.md": article("G", "guide", body)})
-    result = run_scarsite("build", "--no-search", cwd=site)
+    result = run_scarsite("build", "--no-search", "--no-cache", cwd=site)
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
         "content/guides/g.md:11: warning: callout: '!!! urgent' is empty; indent its content "

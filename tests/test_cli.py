@@ -23,7 +23,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def test_build_succeeds_and_prints_a_summary(make_site: Callable[..., Path]) -> None:
     site = make_site(GOOD)
-    result = run_scarsite("build", "--source", site)
+    result = run_scarsite("build", "--no-search", "--no-cache", "--source", site)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -40,7 +40,7 @@ def test_build_succeeds_and_prints_a_summary(make_site: Callable[..., Path]) -> 
 
 def test_check_writes_nothing(make_site: Callable[..., Path]) -> None:
     site = make_site(GOOD)
-    result = run_scarsite("check", cwd=site)
+    result = run_scarsite("check", "--no-cache", cwd=site)
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == "output    none (check only)"
     assert not (site / "build").exists()
@@ -60,10 +60,11 @@ def test_strict_turns_warnings_into_errors(make_site: Callable[..., Path]) -> No
     site = make_site({"content/treatments/t.md": article("T", "treatment", references=None)})
     warning = ("content/treatments/t.md:1: warning: references: none given; a treatment "
                "article should cite its sources\n")
-    relaxed = run_scarsite("build", "--source", site)
+    relaxed = run_scarsite("build", "--no-search", "--no-cache", "--source", site)
     assert relaxed.returncode == 0
     assert relaxed.stderr == warning
-    strict = run_scarsite("build", "--strict", "--source", site, "--output", site / "strict")
+    strict = run_scarsite("build", "--no-search", "--no-cache", "--strict", "--source", site,
+                          "--output", site / "strict")
     assert strict.returncode == 1
     assert strict.stderr == warning + ("failed: 0 errors, 1 warning (--strict: warnings count "
                                        "as errors); nothing was written\n")
@@ -72,13 +73,14 @@ def test_strict_turns_warnings_into_errors(make_site: Callable[..., Path]) -> No
 
 def test_failed_build_leaves_previous_output_untouched(make_site: Callable[..., Path]) -> None:
     site = make_site(GOOD)
-    assert run_scarsite("build", "--source", site).returncode == 0
+    # With the build cache (the folder listing below has it): a failed build leaves no more.
+    assert run_scarsite("build", "--no-search", "--source", site).returncode == 0
     before = _files(site / "build")
     (site / "content/scar-types/rolling.md").write_text(article("Rolling", "scar-type",
                                                                 reviewed="last spring"))
     (site / "content/guides").mkdir()
     (site / "content/guides/new.md").write_text(article("New", "guide"))
-    result = run_scarsite("build", "--source", site)
+    result = run_scarsite("build", "--no-search", "--source", site)
     assert result.returncode == 1
     assert "content/scar-types/rolling.md:5: reviewed: 'last spring' is not a date" \
         in result.stderr
@@ -91,15 +93,17 @@ def test_two_builds_are_byte_identical(make_site: Callable[..., Path]) -> None:
     site = make_site({**GOOD, "content/guides/g.md": article(
         "G", "guide", scar_types="[rolling]", treatments="[subcision]",
         body="## A\n\nText.[^n]\n\n[^n]: Note.\n")})
-    assert run_scarsite("build", "--source", site, "--output", site / "one").returncode == 0
-    assert run_scarsite("build", "--source", site, "--output", site / "two").returncode == 0
+    for output in (site / "one", site / "two"):
+        assert run_scarsite("build", "--no-search", "--no-cache", "--source", site, "--output",
+                            output).returncode == 0
     assert _files(site / "one") == _files(site / "two")
 
 
 def test_output_that_would_replace_the_site_is_refused(make_site: Callable[..., Path]) -> None:
     site = make_site(GOOD)
     for output in (site, site / "content", site.parent):
-        result = run_scarsite("build", "--source", site, "--output", output)
+        result = run_scarsite("build", "--no-search", "--no-cache", "--source", site,
+                              "--output", output)
         assert result.returncode == 1
         assert "would replace the site's own files" in result.stderr
     assert (site / "content/scar-types/rolling.md").is_file()
@@ -109,18 +113,18 @@ def test_python_dash_m_and_console_script_agree(make_site: Callable[..., Path]) 
     site = make_site(GOOD)
     script = Path(sys.executable).parent / "scarsite"
     assert script.is_file(), "the scarsite console script is not installed"
-    result = subprocess.run([script, "check", "--source", str(site)], capture_output=True,
-                            text=True)
+    result = subprocess.run([script, "check", "--no-cache", "--source", str(site)],
+                            capture_output=True, text=True)
     assert result.returncode == 0
-    assert result.stdout.splitlines()[1:4] == run_scarsite("check", "--source", site) \
-        .stdout.splitlines()[1:4]
+    assert result.stdout.splitlines()[1:4] == run_scarsite("check", "--no-cache", "--source",
+                                                           site).stdout.splitlines()[1:4]
     # Both exit without tearing the heap down: everything printed still arrives, and the
     # exit code is kept (1 for a site with mistakes).
     bad = make_site({"content/treatments/subcision.md": article(
         "Subcision", "treatment", scar_types="[rolling, ice-pick]")}, name="bad")
-    scripted = subprocess.run([script, "build", "--source", str(bad)], capture_output=True,
-                              text=True)
-    moduled = run_scarsite("build", "--source", bad)
+    scripted = subprocess.run([script, "build", "--no-search", "--no-cache", "--source",
+                               str(bad)], capture_output=True, text=True)
+    moduled = run_scarsite("build", "--no-search", "--no-cache", "--source", bad)
     assert scripted.returncode == moduled.returncode == 1
     assert "rolling" in scripted.stdout + scripted.stderr
     assert ([line for line in (scripted.stdout + scripted.stderr).splitlines()

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scarsite.build import BuildOptions, BuildReport, build
+from scarsite.build import BuildReport
 
-from .conftest import article
-
-ROOT = Path(__file__).parent.parent
+from .conftest import article, build_site_at
 
 
 class _TableParser(HTMLParser):
@@ -50,9 +48,10 @@ class _TableParser(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildReport, _TableParser]:
+def built(real_site_source: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildReport, _TableParser]:
     output = tmp_path_factory.mktemp("compare") / "build"
-    report = build(BuildOptions(source=ROOT, output=output, search=False))
+    report = build_site_at(real_site_source, output=output)
     assert report.ok
     parser = _TableParser()
     parser.feed((output / "compare" / "index.html").read_text())
@@ -96,7 +95,7 @@ def test_with_more_than_a_dozen_scar_types_each_row_lists_the_ones_it_helps(
                                                    scar_types="[s07, s02, s11]")
     files["content/treatments/peel.md"] = article("Peel", "treatment")
     site = make_themed_site(files)
-    assert build(BuildOptions(source=site, output=tmp_path / "out", search=False)).ok
+    assert build_site_at(site, output=tmp_path / "out").ok
     table = _TableParser()
     table.feed((tmp_path / "out/compare/index.html").read_text())
     header = [text for text, _ in table.rows[0]]

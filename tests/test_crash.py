@@ -10,18 +10,16 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from .conftest import article, run_scarsite, tree_of
+from .conftest import article, run_scarsite, scarsite_command, tree_of
 
 ARTICLES = 60
 KILLS = 10  # per way of publishing, spread over a whole build
@@ -51,9 +49,9 @@ def _stamps(folder: Path) -> dict[str, int]:
             for p in folder.rglob("*") if p.is_file()}
 
 
-def _build_command(site: Path, output: Path, *flags: str) -> list[str]:
-    return [sys.executable, "-m", "scarsite", "build", "--source", str(site), "--output",
-            str(output), "--jobs", "1", *flags]
+def _build_args(site: Path, output: Path, *flags: str) -> tuple[str | Path, ...]:
+    """The arguments of `scarsite build` of `site` into `output`, in one process."""
+    return ("build", "--source", site, "--output", output, "--jobs", "1", *flags)
 
 
 def _leftovers(root: Path) -> list[str]:
@@ -70,7 +68,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(
     output = site.parent / "out"
     flags = ("--no-search",) if way == "rename" else ()
     for _ in range(2):  # the second build leaves a spare copy for the exchange
-        assert run_scarsite(*_build_command(site, output, *flags)[3:]).returncode == 0
+        assert run_scarsite(*_build_args(site, output, *flags)).returncode == 0
     old, old_stamps = tree_of(output), _stamps(output)
     _edit_every_article(site)
     expected = tmp_path / "expected"
@@ -89,8 +87,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(
 
     reference = fresh_copy("reference")
     start = time.perf_counter()
-    done = subprocess.run(_build_command(reference / "themed", reference / "out", *flags),
-                          capture_output=True, text=True, timeout=120)
+    done = run_scarsite(*_build_args(reference / "themed", reference / "out", *flags))
     seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     assert tree_of(reference / "out") == new
@@ -106,9 +103,9 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(
     outcomes = []
     for kill, delay in enumerate(delays):
         work = fresh_copy(f"kill-{kill}")
-        process = subprocess.Popen(_build_command(work / "themed", work / "out", *flags),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        command = scarsite_command(*_build_args(work / "themed", work / "out", *flags))
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -117,8 +114,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(
         if published == old:
             assert _stamps(work / "out") == old_stamps, f"kill {kill}: old site touched"
         outcomes.append("old" if published == old else "new")
-        again = subprocess.run(_build_command(work / "themed", work / "out", *flags),
-                               capture_output=True, text=True, timeout=120)
+        again = run_scarsite(*_build_args(work / "themed", work / "out", *flags))
         assert again.returncode == 0, again.stderr
         assert tree_of(work / "out") == new, f"kill {kill}: the next build is not the site"
         assert _leftovers(work) == [], f"kill {kill}"
@@ -138,13 +134,13 @@ def test_a_build_of_a_site_another_build_holds_stops_with_a_message(
     folder = os.open(site, os.O_RDONLY)
     try:
         fcntl.flock(folder, fcntl.LOCK_EX)  # what a running build holds
-        result = run_scarsite(*_build_command(site, output, "--no-search")[3:])
+        result = run_scarsite(*_build_args(site, output, "--no-search"))
     finally:
         os.close(folder)
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == LOCKED.format(site=site)
     assert "Traceback" not in result.stderr and not output.exists()
-    assert run_scarsite(*_build_command(site, output, "--no-search")[3:]).returncode == 0
+    assert run_scarsite(*_build_args(site, output, "--no-search")).returncode == 0
 
 
 def test_two_builds_started_at_once_do_not_corrupt_each_other(
@@ -153,8 +149,9 @@ def test_two_builds_started_at_once_do_not_corrupt_each_other(
     output = site.parent / "out"
     assert run_scarsite("build", "--source", site, "--output", tmp_path / "expected",
                         "--no-cache").returncode == 0
-    builds = [subprocess.Popen(_build_command(site, output), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    builds = [subprocess.Popen(scarsite_command(*_build_args(site, output)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
     results = [(b.wait(timeout=120), b.communicate()[1]) for b in builds]
     assert sorted(code for code, _ in results)[0] == 0  # at least one built the site
     for code, stderr in results:
@@ -165,31 +162,23 @@ def test_two_builds_started_at_once_do_not_corrupt_each_other(
     assert _leftovers(site.parent) == []
 
 
-def _limit_file_size(limit: int) -> Callable[[], None]:
-    def set_limit() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return set_limit
-
-
 def test_a_full_disk_gives_a_clear_error_and_keeps_the_previous_site(
         make_themed_site: Callable[..., Path]) -> None:
     site = _site(make_themed_site, "First")
     output = site.parent / "out"
-    assert run_scarsite(*_build_command(site, output, "--no-search")[3:]).returncode == 0
+    assert run_scarsite(*_build_args(site, output, "--no-search")).returncode == 0
     old, old_stamps = tree_of(output), _stamps(output)
     _edit_every_article(site)
     # No file may grow past 4 KB: the first page written fails as on a full disk.
-    result = subprocess.run(_build_command(site, output, "--no-search", "--no-cache"),
-                            capture_output=True, text=True, timeout=120,
-                            preexec_fn=_limit_file_size(4096))
+    result = run_scarsite(*_build_args(site, output, "--no-search", "--no-cache"),
+                          file_size=4096)
     assert result.returncode == 1
     assert "could not write the site: File too large" in result.stderr
     assert "the previous output is unchanged" in result.stderr
     assert "Traceback" not in result.stderr
     assert tree_of(output) == old and _stamps(output) == old_stamps
     assert _leftovers(site.parent) == []
-    assert run_scarsite(*_build_command(site, output, "--no-search")[3:]).returncode == 0
+    assert run_scarsite(*_build_args(site, output, "--no-search")).returncode == 0
 
 
 def _mount_tmpfs(folder: Path, options: str) -> bool:
@@ -203,8 +192,7 @@ def _mount_tmpfs(folder: Path, options: str) -> bool:
 def test_a_really_full_disk(make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
     site = _site(make_themed_site, "First")
     sized = tmp_path / "sized"
-    assert run_scarsite(*_build_command(site, sized, "--no-search", "--no-cache")[3:]
-                        ).returncode == 0
+    assert run_scarsite(*_build_args(site, sized, "--no-search", "--no-cache")).returncode == 0
     # Room for one site and half of another (tmpfs counts whole 4 KB pages per file).
     pages = sum(-(-len(data) // 4096) for data in tree_of(sized).values())
     disk = tmp_path / "disk"
@@ -212,11 +200,11 @@ def test_a_really_full_disk(make_themed_site: Callable[..., Path], tmp_path: Pat
         pytest.skip("needs root and tmpfs mounts to fill a real disk")
     try:
         output = disk / "out"
-        first = run_scarsite(*_build_command(site, output, "--no-search", "--no-cache")[3:])
+        first = run_scarsite(*_build_args(site, output, "--no-search", "--no-cache"))
         assert first.returncode == 0, first.stderr
         old, old_stamps = tree_of(output), _stamps(output)
         _edit_every_article(site)
-        result = run_scarsite(*_build_command(site, output, "--no-search", "--no-cache")[3:])
+        result = run_scarsite(*_build_args(site, output, "--no-search", "--no-cache"))
         assert result.returncode == 1
         assert "could not write the site: No space left on device" in result.stderr
         assert "Traceback" not in result.stderr
@@ -234,17 +222,17 @@ def test_an_unwritable_output_folder_gives_a_clear_error(
     if os.geteuid() == 0:
         if not _mount_tmpfs(parent, "size=4m"):
             pytest.skip("running as root without tmpfs mounts: nothing is unwritable")
-        assert run_scarsite(*_build_command(site, output, "--no-search")[3:]).returncode == 0
+        assert run_scarsite(*_build_args(site, output, "--no-search")).returncode == 0
         subprocess.run(["mount", "-o", "remount,ro", str(parent)], check=True)
     else:
         parent.mkdir()
-        assert run_scarsite(*_build_command(site, output, "--no-search")[3:]).returncode == 0
+        assert run_scarsite(*_build_args(site, output, "--no-search")).returncode == 0
         parent.chmod(0o555)
         (output).chmod(0o555)
     try:
         old, old_stamps = tree_of(output), _stamps(output)
         _edit_every_article(site)
-        result = run_scarsite(*_build_command(site, output, "--no-search")[3:])
+        result = run_scarsite(*_build_args(site, output, "--no-search"))
         assert result.returncode == 1
         assert f"{output.absolute()}: output: " in result.stderr
         assert "Read-only file system" in result.stderr or "Permission denied" in result.stderr

@@ -16,18 +16,15 @@ import pytest
 import tinycss2
 from bs4 import BeautifulSoup
 
-from scarsite.build import BuildOptions, build
+from .conftest import GATE_COUNTS, REPO, build_site_at
 
-from .browser_support import GATE_COUNTS
-
-ROOT = Path(__file__).parent.parent
 PAGE_LIMIT = 60 * 1024  # bytes of HTML + CSS for one article page
 
 
 @pytest.fixture(scope="module")
-def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def output(real_site_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("design") / "build"
-    report = build(BuildOptions(source=ROOT, output=folder, search=False))
+    report = build_site_at(real_site_source, output=folder)
     assert report.ok, [str(p) for p in report.problems.errors]
     return folder
 
@@ -118,7 +115,7 @@ def test_every_page_carries_the_content_security_policy_and_nothing_inline(
 
 # --- the stylesheet ---------------------------------------------------------
 
-STYLE = (ROOT / "static" / "style.css").read_text()
+STYLE = (REPO / "static" / "style.css").read_text()
 
 
 def _rules(nodes) -> list[tuple[str, str, dict[str, str]]]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from scarsite.editorial import count_syllables, split_sentences
+from scarsite.config import SiteConfig
+from scarsite.editorial import count_syllables, editorial_report, split_sentences
+from scarsite.errors import Problems
+from scarsite.markup import Body
+from scarsite.model import Site
 
-from .conftest import article, run_scarsite
+from .conftest import article, run_scarsite, with_sample_site
 
 # Dictionary syllable counts (Merriam-Webster), common and medical words used on the site.
 SYLLABLES = {
@@ -54,15 +59,20 @@ PROSE = """Hyperpigmentation is common. Treatment is available.
 
 
 def _check(site: Path, *args: str):
-    return run_scarsite("check", "--report", site / "report.json", *args, cwd=site)
+    return run_scarsite("check", "--no-cache", "--report", site / "report.json", *args, cwd=site)
 
 
-def test_only_prose_is_measured(make_themed_site: Callable[..., Path]) -> None:
-    site = make_themed_site({"content/guides/g.md": article(
-        "G", "guide", PROSE, references='["One.", "Two."]')})
-    result = _check(site)
-    assert result.returncode == 0, result.stderr
-    numbers = json.loads((site / "report.json").read_text())
+def _report(site: Site, bodies: dict[str, Body], problems: Problems) -> dict:
+    """The editorial numbers `scarsite check --report` writes, for the sample site."""
+    return editorial_report(site, bodies, date.today(), problems).as_json()
+
+
+@with_sample_site({"content/guides/g.md": article("G", "guide", PROSE,
+                                                  references='["One.", "Two."]')})
+def test_only_prose_is_measured(site_model: Site, bodies: dict[str, Body],
+                                problems: Problems) -> None:
+    numbers = _report(site_model, bodies, problems)
+    assert not problems.failed(), [str(p) for p in problems.items]
     guide = next(a for a in numbers["articles"] if a["path"] == "content/guides/g.md")
     # 'Hyperpigmentation is common. Treatment is available.' and the card item 'it hurts':
     # 8 words, 3 sentences, 6+1+2+2+1+4+1+1 = 18 syllables.
@@ -117,25 +127,24 @@ def test_numbers_warnings_and_the_json_report(make_themed_site: Callable[..., Pa
     assert ["guides/long", str(long["words"]), str(long["grade"])] in [row[:3] for row in rows]
 
 
+@with_sample_site({
+    "content/glossary.yaml": '- term: TCA CROSS\n  definition: "An acid method."\n',
+    "content/guides/g.md": article("G", "guide", "Try TCA CROSS. PIH fades. Not in the UK.\n\n"
+                                   "*[PIH]: post-inflammatory hyperpigmentation\n",
+                                   references='["One.", "Two."]'),
+})
 def test_glossary_terms_and_expansions_count_as_defined(
-        make_themed_site: Callable[..., Path]) -> None:
-    site = make_themed_site({
-        "content/glossary.yaml": '- term: TCA CROSS\n  definition: "An acid method."\n',
-        "content/guides/g.md": article("G", "guide", "Try TCA CROSS. PIH fades. Not in the UK.\n\n"
-                                       "*[PIH]: post-inflammatory hyperpigmentation\n",
-                                       references='["One.", "Two."]'),
-    })
-    result = _check(site)
-    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+        site_model: Site, bodies: dict[str, Body], problems: Problems) -> None:
+    _report(site_model, bodies, problems)
+    assert not problems.failed() and problems.warnings == [], [str(p) for p in problems.items]
 
 
-def test_editorial_settings_are_checked(make_themed_site: Callable[..., Path]) -> None:
-    site = make_themed_site({"pyproject.toml": '[tool.scarsite]\ngrade_warning = "high"\n'
-                             "min_references = -1\n",
-                             "content/guides/g.md": article("G", "guide")})
-    result = _check(site)
-    assert result.returncode == 1
-    assert result.stderr.splitlines()[-3:-1] == [
+@with_sample_site({"pyproject.toml": '[tool.scarsite]\ngrade_warning = "high"\n'
+                   "min_references = -1\n",
+                   "content/guides/g.md": article("G", "guide")})
+def test_editorial_settings_are_checked(config: SiteConfig, problems: Problems) -> None:
+    assert problems.failed()
+    assert [str(p) for p in problems.sorted()][-2:] == [
         "pyproject.toml:2: grade_warning: must be a number, not 'high'",
         "pyproject.toml:3: min_references: must not be negative, not -1",
     ]

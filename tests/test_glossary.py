@@ -7,9 +7,11 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from scarsite.build import BuildOptions, build
+from scarsite.errors import Problems
+from scarsite.glossary import Glossary
+from scarsite.markup import Body
 
-from .conftest import article, run_scarsite
+from .conftest import article, build_site_at, run_scarsite, with_sample_site
 
 GLOSSARY = """\
 - term: collagen
@@ -38,7 +40,7 @@ PIH and pih, then [the procedure](glossary:subcision) and [this](glossary:subcis
 
 def _built(make_themed_site: Callable[..., Path], files: dict[str, str]):
     site = make_themed_site(files)
-    report = build(BuildOptions(source=site, output=site / "build", search=False))
+    report = build_site_at(site)
     assert report.ok, [str(p) for p in report.problems.errors]
     return site
 
@@ -66,9 +68,11 @@ def test_glossary_page_lists_every_term_with_an_anchor(make_themed_site) -> None
     assert page.select_one("dt#collagen dfn") is not None
 
 
-def test_first_use_of_each_term_is_linked_and_later_uses_are_not(make_themed_site) -> None:
-    site = _built(make_themed_site, _files())
-    body = _soup(site, "guides/g").select_one("div.body")
+@with_sample_site(_files())
+def test_first_use_of_each_term_is_linked_and_later_uses_are_not(
+        bodies: dict[str, Body], problems: Problems) -> None:
+    assert not problems.failed(), [str(p) for p in problems.errors]
+    body = BeautifulSoup(bodies["content/guides/g.md"].html, "html.parser")  # the page's div.body
     links = body.select("span.term > a")
     assert [(a.get_text(), a["href"]) for a in links] == [
         ("dermis", "/glossary/#dermis"),
@@ -91,7 +95,7 @@ def test_first_use_of_each_term_is_linked_and_later_uses_are_not(make_themed_sit
 
 def test_unknown_and_unused_terms_are_warnings(make_themed_site) -> None:
     site = make_themed_site(_files(BODY.replace("PIH and pih", "Dark marks")))
-    result = run_scarsite("build", "--no-search", cwd=site)
+    result = run_scarsite("build", "--no-search", "--no-cache", cwd=site)
     assert result.returncode == 0
     assert result.stderr.splitlines()[:2] == [
         "content/glossary.yaml:8: warning: term: 'PIH' is not used in any article; "
@@ -99,7 +103,7 @@ def test_unknown_and_unused_terms_are_warnings(make_themed_site) -> None:
         "content/guides/g.md:15: warning: glossary: 'subcison' is not defined in "
         "content/glossary.yaml (did you mean 'subcision'?)",
     ]
-    assert run_scarsite("build", "--no-search", "--strict", cwd=site).returncode == 1
+    assert run_scarsite("build", "--no-search", "--no-cache", "--strict", cwd=site).returncode == 1
 
 
 def test_glossary_mistakes_are_located(make_themed_site) -> None:
@@ -110,7 +114,7 @@ def test_glossary_mistakes_are_located(make_themed_site) -> None:
                 "- just text\n")
     site = make_themed_site({"content/glossary.yaml": glossary,
                              "content/guides/g.md": article("G", "guide", "A scar.\n")})
-    result = run_scarsite("build", "--no-search", cwd=site)
+    result = run_scarsite("build", "--no-search", "--no-cache", cwd=site)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "content/glossary.yaml:3: term: 'Scar' is already defined by 'scar' on line 1",
@@ -122,11 +126,10 @@ def test_glossary_mistakes_are_located(make_themed_site) -> None:
     ]
 
 
-def test_glossary_that_is_not_a_list(make_themed_site) -> None:
-    site = make_themed_site({"content/glossary.yaml": "collagen: a protein\n",
-                             "content/guides/g.md": article("G", "guide")})
-    result = run_scarsite("build", "--no-search", cwd=site)
-    assert result.stderr.splitlines()[0] == (
+@with_sample_site({"content/glossary.yaml": "collagen: a protein\n",
+                   "content/guides/g.md": article("G", "guide")})
+def test_glossary_that_is_not_a_list(glossary: Glossary, problems: Problems) -> None:
+    assert str(problems.sorted()[0]) == (
         "content/glossary.yaml:1: glossary: must be a list of entries, each starting "
         "'- term: ...' with a 'definition: ...' line")
 
@@ -134,7 +137,7 @@ def test_glossary_that_is_not_a_list(make_themed_site) -> None:
 def test_theme_without_a_glossary_page_is_an_error(make_site: Callable[..., Path]) -> None:
     site = make_site({"content/glossary.yaml": GLOSSARY,
                       "content/guides/g.md": article("G", "guide", BODY)})
-    result = run_scarsite("build", "--no-search", cwd=site)
+    result = run_scarsite("build", "--no-search", "--no-cache", cwd=site)
     assert result.returncode == 1
     assert ("content/glossary.yaml: glossary: articles link to /glossary/, but there is no "
             "templates/glossary.html to make it") in result.stderr.splitlines()

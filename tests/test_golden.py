@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scarsite.build import BuildOptions, build
-
-from .conftest import SITES, tree_of
+from .conftest import SITES, build_site_at, tree_of
 
 GOLDEN = SITES / "golden"
 EXPECTED = GOLDEN / "expected"
@@ -23,7 +21,7 @@ EXPECTED = GOLDEN / "expected"
 def test_golden_site_output_matches_expectedtree_of(tmp_path: Path,
                                                   request: pytest.FixtureRequest) -> None:
     output = tmp_path / "out"
-    report = build(BuildOptions(source=GOLDEN, output=output, search=False))
+    report = build_site_at(GOLDEN, output=output)
     assert [str(p) for p in report.problems.items] == []
     actual = tree_of(output)
     if request.config.getoption("--update-golden"):
@@ -37,7 +35,7 @@ def test_golden_site_output_matches_expectedtree_of(tmp_path: Path,
 
 def test_golden_site_with_drafts_publishes_the_draft(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    report = build(BuildOptions(source=GOLDEN, output=output, drafts=True))
+    report = build_site_at(GOLDEN, output=output, drafts=True)
     assert report.ok
     assert (output / "scar-types" / "ice-pick" / "index.html").is_file()
     assert not (EXPECTED / "scar-types" / "ice-pick").exists()

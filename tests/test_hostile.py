@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import article, tree_of
+from .conftest import article, run_scarsite, tree_of
 
 TIMEOUT = 60  # seconds for one build of a site of a few articles, whatever is in it
 MEMORY = 1 << 30  # bytes of address space for the build process
@@ -575,15 +574,10 @@ CASES = [
 
 # --- running the cases ---
 
-def _limits() -> None:
-    """In the build process, before it starts: a ceiling on memory."""
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def _limits_and_no_root_reading() -> None:
-    """Also, for root, drop the capabilities to read and list whatever the file modes say
-    (from the bounding set, so the new program never has them)."""
-    _limits()
+def _no_root_reading() -> None:
+    """In the build process, before it starts: for root, drop the capabilities to read and
+    list whatever the file modes say (from the bounding set, so the new program never has
+    them)."""
     if os.geteuid() == 0:
         libc = ctypes.CDLL(None, use_errno=True)
         for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
@@ -593,11 +587,9 @@ def _limits_and_no_root_reading() -> None:
 
 def scarsite_build(site: Path, unreadable: bool = False) -> subprocess.CompletedProcess[str]:
     """`scarsite build` of `site` in its own process, with a time and a memory limit."""
-    return subprocess.run(
-        [sys.executable, "-m", "scarsite", "build", "--no-search", "--source", str(site)],
-        capture_output=True, text=True, encoding="utf-8", errors="backslashreplace",
-        timeout=TIMEOUT, preexec_fn=_limits_and_no_root_reading if unreadable else _limits,
-        cwd=site)
+    return run_scarsite("build", "--no-search", "--no-cache", "--source", site, cwd=site,
+                        seconds=TIMEOUT, memory=MEMORY,
+                        before=_no_root_reading if unreadable else None)
 
 
 def _modes_are_obeyed(folder: Path) -> bool:
@@ -607,7 +599,7 @@ def _modes_are_obeyed(folder: Path) -> bool:
     probe.chmod(0)
     try:
         result = subprocess.run([sys.executable, "-c", f"open({str(probe)!r}).read()"],
-                                capture_output=True, preexec_fn=_limits_and_no_root_reading)
+                                capture_output=True, preexec_fn=_no_root_reading)
     except subprocess.SubprocessError:  # the capabilities could not be dropped
         return False
     finally:

@@ -19,7 +19,7 @@ CASES = sorted(p.name for p in (SITES / "invalid").iterdir() if p.is_dir())
 def test_build_reports_exact_errors(case: str, copy_site: Callable[[str], Path]) -> None:
     site = copy_site(f"invalid/{case}")
     expected = (SITES / "invalid" / case / "expected.txt").read_text(encoding="utf-8")
-    result = run_scarsite("build", "--no-search", "--source", site)
+    result = run_scarsite("build", "--no-search", "--no-cache", "--source", site)
     assert result.returncode == 1
     assert result.stderr == expected
     assert "Traceback" not in result.stdout + result.stderr
@@ -28,7 +28,7 @@ def test_build_reports_exact_errors(case: str, copy_site: Callable[[str], Path])
 @pytest.mark.parametrize("case", CASES)
 def test_build_with_errors_writes_nothing(case: str, copy_site: Callable[[str], Path]) -> None:
     site = copy_site(f"invalid/{case}")
-    result = run_scarsite("build", "--source", site)
+    result = run_scarsite("build", "--no-search", "--no-cache", "--source", site)
     assert result.returncode == 1
     assert result.stderr.endswith("; nothing was written\n")
     assert not (site / "build").exists()

@@ -17,8 +17,8 @@ def test_new_article_builds_but_fails_strict_until_filled(
     path = site / "content/treatments/ice-pick-lasers.md"
     text = path.read_text()
     assert f"reviewed: {date.today().isoformat()}" in text and "## Risks" in text
-    assert run_scarsite("build", "--no-search", cwd=site).returncode == 0
-    strict = run_scarsite("check", "--strict", cwd=site)
+    assert run_scarsite("build", "--no-search", "--no-cache", cwd=site).returncode == 0
+    strict = run_scarsite("check", "--strict", "--no-cache", cwd=site)
     assert strict.returncode == 1
     placeholders = [line for line in strict.stderr.splitlines() if ": placeholder: " in line]
     assert placeholders[0] == ("content/treatments/ice-pick-lasers.md:4: warning: placeholder: "
@@ -28,7 +28,7 @@ def test_new_article_builds_but_fails_strict_until_filled(
     # Filled in, it passes.
     filled = text.replace("TODO: ", "Filled. ").replace("TODO", "Written text.")
     path.write_text(filled)
-    messages = run_scarsite("check", cwd=site).stderr
+    messages = run_scarsite("check", "--no-cache", cwd=site).stderr
     assert "placeholder" not in messages
 
 
@@ -39,7 +39,7 @@ def test_every_kind_goes_in_its_folder(make_themed_site: Callable[..., Path]) ->
         title = "Ice pick" if kind == "scar-type" else "X"
         assert run_scarsite("new", kind, title, cwd=site).returncode == 0
         assert (site / "content" / path).is_file()
-    assert run_scarsite("build", "--no-search", cwd=site).returncode == 0
+    assert run_scarsite("build", "--no-search", "--no-cache", cwd=site).returncode == 0
 
 
 def test_new_never_overwrites_and_names_unknown_kinds(

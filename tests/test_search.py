@@ -11,9 +11,7 @@ import pytest
 
 from scarsite.build import BuildOptions, build
 
-from .conftest import article
-
-ROOT = Path(__file__).parent.parent
+from .conftest import article, build_site_at
 
 
 def _fragments(output: Path) -> dict[str, dict]:
@@ -32,9 +30,9 @@ def _index_words(output: Path) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_site(real_site_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("search") / "build"
-    report = build(BuildOptions(source=ROOT, output=output))
+    report = build_site_at(real_site_source, output=output, search=True)
     assert report.ok, [str(p) for p in report.problems.items]
     assert report.pages_indexed == len(report.site.articles)
     return output
@@ -67,14 +65,14 @@ def test_search_page_loads_the_bundle_and_works_without_javascript(real_site: Pa
 
 def test_no_search_skips_the_index(make_site: Callable[..., Path]) -> None:
     site = make_site({"content/guides/g.md": article("G", "guide")})
-    report = build(BuildOptions(source=site, search=False))
+    report = build(BuildOptions(source=site, search=False, cache=False))
     assert report.ok and report.pages_indexed == 0
     assert not (site / "build" / "pagefind").exists()
 
 
 def test_also_known_as_only_on_scar_types_and_treatments(make_site: Callable[..., Path]) -> None:
     site = make_site({"content/guides/g.md": article("G", "guide", also_known_as="[x]")})
-    report = build(BuildOptions(source=site, write=False))
+    report = build_site_at(site, write=False)
     assert [str(p) for p in report.problems.items] == [
         "content/guides/g.md:7: also_known_as: only scar-type and treatment articles have "
         "other names"]

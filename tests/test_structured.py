@@ -6,18 +6,19 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
-from scarsite.build import BuildOptions, build
-
-from .conftest import article
+from .conftest import article, build_site_at, write_themed_site
 
 BASE = "https://example.org/acne/"
 LONG_BODY = "".join(f"## Part {n}\n\n" + "Plain words here. " * 40 + "\n\n" for n in range(1, 4))
 
 
-def _site(make_themed_site: Callable[..., Path]) -> Path:
-    site = make_themed_site({
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small site, built once for the tests that only read its pages."""
+    site = write_themed_site(tmp_path_factory.mktemp("structured") / "themed", {
         "pyproject.toml": f'[tool.scarsite]\ntitle = "Scars"\nbase_url = "{BASE}"\n'
                           'language = "en-GB"\n',
         "content/scar-types/rolling.md": article(
@@ -31,7 +32,7 @@ def _site(make_themed_site: Callable[..., Path]) -> Path:
         "content/treatments/peels.md": article("Peels", "treatment", scar_types="[boxcar]"),
         "content/guides/basics.md": article("Basics", "guide", treatments="[subcision]"),
     })
-    report = build(BuildOptions(source=site, output=site / "build", search=False))
+    report = build_site_at(site)
     assert report.ok, [str(p) for p in report.problems.items]
     return site
 
@@ -46,8 +47,7 @@ def _json_ld(page: BeautifulSoup) -> dict:
     return json.loads(scripts[0].string)
 
 
-def test_scar_type_is_a_condition_with_its_linked_treatments(make_themed_site) -> None:
-    site = _site(make_themed_site)
+def test_scar_type_is_a_condition_with_its_linked_treatments(site: Path) -> None:
     page = _page(site, "scar-types/rolling")
     data = _json_ld(page)
     assert data["@context"] == "https://schema.org" and data["@type"] == "MedicalWebPage"
@@ -67,8 +67,8 @@ def test_scar_type_is_a_condition_with_its_linked_treatments(make_themed_site) -
     assert visible.get_text() == "4 March 2026"
 
 
-def test_treatment_is_a_therapy_with_citations(make_themed_site) -> None:
-    data = _json_ld(_page(_site(make_themed_site), "treatments/subcision"))
+def test_treatment_is_a_therapy_with_citations(site: Path) -> None:
+    data = _json_ld(_page(site, "treatments/subcision"))
     assert data["about"] == {"@type": "MedicalTherapy", "name": "Subcision",
                              "url": BASE + "treatments/subcision/"}
     assert data["citation"] == [
@@ -79,8 +79,7 @@ def test_treatment_is_a_therapy_with_citations(make_themed_site) -> None:
     assert data["publishingPrinciples"] == BASE + "about/"
 
 
-def test_guides_are_about_what_they_link_and_pages_are_web_pages(make_themed_site) -> None:
-    site = _site(make_themed_site)
+def test_guides_are_about_what_they_link_and_pages_are_web_pages(site: Path) -> None:
     guide = _json_ld(_page(site, "guides/basics"))
     assert guide["about"] == [{"@type": "MedicalTherapy", "name": "Subcision",
                                "url": BASE + "treatments/subcision/"}]
@@ -88,8 +87,8 @@ def test_guides_are_about_what_they_link_and_pages_are_web_pages(make_themed_sit
     assert about["@type"] == "WebPage" and "audience" not in about
 
 
-def test_canonical_open_graph_and_description(make_themed_site) -> None:
-    page = _page(_site(make_themed_site), "scar-types/rolling")
+def test_canonical_open_graph_and_description(site: Path) -> None:
+    page = _page(site, "scar-types/rolling")
     url = BASE + "scar-types/rolling/"
     summary = "About rolling scars."
     assert page.find("link", rel="canonical")["href"] == url
@@ -99,19 +98,18 @@ def test_canonical_open_graph_and_description(make_themed_site) -> None:
                   "og:description": summary, "og:url": url}
 
 
-def test_contents_only_on_long_articles(make_themed_site) -> None:
-    site = _site(make_themed_site)
+def test_contents_only_on_long_articles(site: Path) -> None:
     long_page = _page(site, "scar-types/rolling").select_one("nav.toc")
     assert [a["href"] for a in long_page.select("a")] == ["#part-1", "#part-2", "#part-3"]
     # Three sections but few words: no contents box.
     assert _page(site, "treatments/subcision").select_one("nav.toc") is None
 
 
-def test_glossary_page_has_a_defined_term_set(make_themed_site) -> None:
+def test_glossary_page_has_a_defined_term_set(make_themed_site: Callable[..., Path]) -> None:
     site = make_themed_site({
         "content/glossary.yaml": '- term: dermis\n  definition: "A layer."\n',
         "content/guides/g.md": article("G", "guide", "The dermis.\n")})
-    assert build(BuildOptions(source=site, output=site / "build", search=False)).ok
+    assert build_site_at(site).ok
     data = _json_ld(_page(site, "glossary"))
     assert data["@type"] == "DefinedTermSet"
     assert data["hasDefinedTerm"] == [{"@type": "DefinedTerm", "name": "dermis",

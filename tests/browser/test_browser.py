@@ -14,9 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import Page, expect
 
+from ..conftest import GATE_COUNTS
 from .browser_support import (
     ARTIFACTS,
-    GATE_COUNTS,
     SiteServer,
     Tab,
     TabFactory,

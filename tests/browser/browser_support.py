@@ -3,8 +3,9 @@ with the Nu HTML checker.
 
 - `require_tool`: a missing Chromium or Java skips those tests with a one-line reason, or fails
   them when the environment says `CI=true`;
-- `build_real_site`: the real site of this repository, built with the public command and its
-  search index;
+- `launch_chromium`: Debian's Chromium, headless, through Playwright (the `browser` fixture);
+- `build_real_site`: the real site of this repository, copied to a temporary folder and built
+  there with the public command and its search index;
 - `SiteServer`: a small HTTP server on 127.0.0.1 that serves the built folder like a static
   host: `404.html` with status 404 for a missing path, no folder listings;
 - `Tab`: one browser page in its own context that records every console error, uncaught
@@ -14,14 +15,13 @@ with the Nu HTML checker.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -38,15 +38,14 @@ from playwright.sync_api import (
     Response,
     Route,
     expect,
+    sync_playwright,
 )
 
-REPO = Path(__file__).parent.parent
+from ..conftest import REPO, copy_real_site, run_scarsite
+
 ARTIFACTS = REPO / "build-artifacts"  # screenshots for people to look at (git-ignored)
 CHROMIUM_PATHS = ("/usr/bin/chromium",)
 HOST = "127.0.0.1"
-
-# How many pages each gate looked at in this run, printed at the end of `pytest`.
-GATE_COUNTS: dict[str, str] = {}
 
 
 def in_ci() -> bool:
@@ -77,29 +76,38 @@ def chromium_args() -> list[str]:
     return args
 
 
+@contextlib.contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (a missing Chromium skips, or fails under CI=true)."""
+    executable = require_tool(chromium_path(), "Chromium not found: apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=chromium_args())
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 SUB_PATH_URL = "https://example.github.io/scarsite/"  # as on a GitHub Pages project site
 
 
-def build_real_site(output: Path, base_url: str | None = None) -> Path:
-    """Build this repository's site into `output` with the public command, search included.
+def build_real_site(folder: Path, base_url: str | None = None) -> Path:
+    """Copy this repository's site into `folder`/source and build it into `folder`/build with
+    the public command, search included (nothing is written into the repository).
 
-    With `base_url`, a copy of the site whose settings say `base_url = <base_url>` is built,
-    to see the site published under a sub-path.
+    With `base_url`, the copy's settings say `base_url = <base_url>`, to see the site
+    published under a sub-path.
     """
-    source = REPO
+    source, output = copy_real_site(folder / "source"), folder / "build"
     if base_url is not None:
-        source = output.parent / "source"
-        for folder in ("content", "templates", "static"):
-            shutil.copytree(REPO / folder, source / folder)
-        settings = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+        settings = (source / "pyproject.toml").read_text(encoding="utf-8")
         settings, count = re.subn(r'(?m)^base_url = ".*"$', f'base_url = "{base_url}"',
                                   settings)
         assert count == 1, "no base_url line in pyproject.toml"
         (source / "pyproject.toml").write_text(settings, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "scarsite", "build", "--source", str(source), "--output",
-         str(output), "--no-cache"],
-        capture_output=True, text=True, timeout=300)
+    result = run_scarsite("build", "--source", source, "--output", output, "--no-cache",
+                          seconds=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (output / "pagefind" / "pagefind-ui.js").is_file(), "the build made no search index"
     return output

