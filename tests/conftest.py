@@ -16,8 +16,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ from scarsite.glossary import Glossary, load_glossary
 from scarsite.load import Source, load_sources
 from scarsite.markup import Body, render_bodies
 from scarsite.model import Site, build_site
+from scarsite.serve import make_server
+from scarsite.server import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -119,25 +122,59 @@ def free_port() -> int:
 
 @dataclass
 class PreviewServer:
-    """A running `scarsite serve`; `output` is what it printed, once it has stopped."""
+    """A running `scarsite serve` and what it has printed so far."""
 
     process: subprocess.Popen[str]
     port: int
-    output: str = ""
+    lines: list[str] = field(default_factory=list)
+    ended: bool = False  # it has closed its output
+    printed: threading.Condition = field(default_factory=threading.Condition)
+
+    @property
+    def output(self) -> str:
+        with self.printed:
+            return "".join(self.lines)
+
+    def wait_for(self, text: str, seconds: float = 60) -> None:
+        """Wait until it has printed `text` (an error if it stops or takes too long)."""
+        with self.printed:
+            self.printed.wait_for(lambda: text in "".join(self.lines) or self.ended, seconds)
+        assert text in self.output, f"`scarsite serve` did not print {text!r}:\n{self.output}"
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self.printed:
+                self.lines.append(line)
+                self.printed.notify_all()
+        with self.printed:
+            self.ended = True
+            self.printed.notify_all()
 
 
 @contextlib.contextmanager
 def preview_server(site: Path, *flags: str) -> Iterator[PreviewServer]:
-    """`scarsite serve` for `site` on a free port, stopped on leaving."""
+    """`scarsite serve` for `site` on a free port, as its own process, stopped on leaving."""
     port = free_port()
     process = subprocess.Popen(scarsite_command("serve", "--port", str(port), *flags), cwd=site,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = PreviewServer(process, port)
+    reader = threading.Thread(target=server._read, daemon=True)
+    reader.start()
     try:
         yield server
     finally:
         process.terminate()
-        server.output = process.communicate(timeout=10)[0]
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+
+
+@contextlib.contextmanager
+def live_preview(site: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
+    """`scarsite serve`'s preview and server for `site`, in this process, on a free port."""
+    with make_server(site, host, 0)[1] as server:
+        server.start()
+        yield server
 
 
 def tree_of(folder: Path) -> dict[str, bytes]:

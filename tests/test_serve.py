@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from scarsite.build import BuildOptions, build
+from scarsite.cli import main
 from scarsite.serve import OVERLAY_ID, Preview
+from scarsite.server import LiveServer
 
-from .conftest import article, preview_server, tree_of
+from .conftest import article, live_preview, preview_server, tree_of
 
 
 def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
@@ -118,37 +124,99 @@ def test_a_save_that_keeps_size_and_time_stamp_is_still_seen(
     _same_as_clean_build(site, preview, tmp_path, "new stamp")
 
 
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode()
+def _get(port: int, path: str, seconds: float = 10) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=seconds) as response:
+        data: bytes = response.read()
+    return data.decode()
 
 
-def test_serve_previews_on_localhost_and_rebuilds_on_save(
-        make_themed_site: Callable[..., Path]) -> None:
-    site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
-    with preview_server(site) as server:
-        url = f"http://127.0.0.1:{server.port}/guides/g/"
-        page = _poll(lambda: _get(url))
-        assert "First words." in page and "livereload" in page  # the reload script is injected
-        (site / "content/guides/g.md").write_text(article("G", "guide", "Second words.\n"))
-        assert "Second words." in _poll(lambda: _get(url), until=lambda p: "Second" in p)
-        assert not (site / "build").exists()  # the preview never touches the published site
-
-
-def _poll(fetch: Callable[[], str], until: Callable[[str], bool] = bool,
-          seconds: float = 20) -> str:
+def _wait_for_page(port: int, path: str, text: str, seconds: float = 30) -> str:
+    """The page at `path` once it shows `text`: between looks, the page's own long poll
+    waits for the next build to be served."""
     deadline = time.monotonic() + seconds
     while True:
-        try:
-            text = fetch()
-            if until(text):
-                return text
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError("the preview did not update in time")
-        time.sleep(0.2)
+        page = _get(port, path)
+        if text in page:
+            return page
+        left = deadline - time.monotonic()
+        assert left > 0, f"{path} did not show {text!r} in time:\n{page}"
+        epoch = re.search(r'<script src="/livereload.js" data-epoch="([0-9]+)" defer>', page)
+        assert epoch, page
+        with contextlib.suppress(TimeoutError):
+            _get(port, f"/livereload/{epoch[1]}/1", seconds=left)
+
+
+def test_a_save_during_a_rebuild_is_built_after_it_and_served(
+        make_themed_site: Callable[..., Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No edit is lost: a save that lands while a rebuild runs (after it read the files)
+    is built next, and the served page shows it."""
+    site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
+    source = site / "content/guides/g.md"
+    preview = Preview(site, output=tmp_path / "preview")
+    assert preview.rebuild().ok
+    preview.jobs = 1
+    held, release, third_saved, third_queued = (threading.Event() for _ in range(4))
+    builds: list[set[Path] | None] = []  # what each rebuild was told
+    after_held: list[set[Path] | None] = []
+
+    def rebuild(changed: set[Path] | None) -> None:
+        assert preview.rebuild(changed).ok
+        (after_held if held.is_set() else builds).append(changed)
+        if not held.is_set() and changed and source in changed:
+            held.set()  # the rebuild has read the files and written the pages: save now
+            assert release.wait(20)
+
+    with LiveServer(preview.output, rebuild, port=0, watch=preview.watched()) as server:
+        changed = server.changed
+
+        def queue(paths: set[Path] | None) -> None:
+            changed(paths)
+            if third_saved.is_set() and paths and source in paths:
+                third_queued.set()
+
+        monkeypatch.setattr(server, "changed", queue)
+        server.start()
+        assert server.watching.wait(10)
+        source.write_text(article("G", "guide", "Second words.\n"))
+        assert held.wait(20)
+        assert "Second words." in (preview.output / "guides/g/index.html").read_text()
+        third_saved.set()
+        source.write_text(article("G", "guide", "Third words.\n"))
+        assert third_queued.wait(20)  # the watcher told the server while the rebuild ran
+        release.set()
+        page = _wait_for_page(server.port, "/guides/g/", "Third words.")
+        assert "Second words." not in page
+    assert any(changed and source in changed for changed in after_held), after_held
+
+
+def test_scarsite_serve_previews_on_localhost_and_rebuilds_on_save(
+        make_themed_site: Callable[..., Path]) -> None:
+    """The whole command, as its own process."""
+    site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
+    with preview_server(site) as server:
+        server.wait_for(f"at http://127.0.0.1:{server.port}/ (Ctrl+C stops)")
+        page = _get(server.port, "/guides/g/")
+        assert "First words." in page and '<script src="/livereload.js"' in page
+        # Saved whether or not the watcher watches yet: once it does, a build looks at
+        # every file's stamp.
+        (site / "content/guides/g.md").write_text(article("G", "guide", "Second words.\n"))
+        assert "Second words." in _wait_for_page(server.port, "/guides/g/", "Second words.")
+        assert not (site / "build").exists()  # the preview never touches the published site
+    assert "Traceback" not in server.output
+
+
+def test_a_busy_port_is_one_line_and_exit_code_1(
+        make_themed_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--source", str(site), "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert err == f"scarsite serve: cannot listen on 127.0.0.1:{port}: the port is in use\n"
+    assert out == ""
 
 
 def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_policy(
@@ -159,18 +227,15 @@ def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_polic
     site = make_themed_site({
         "content/scar-types/rolling.md": article("Rolling", "scar-type"),
         "content/guides/g.md": article("G", "guide", body)})
-    with preview_server(site) as server, contextlib.closing(browser.new_context()) as context:
-        port = server.port
-        url = f"http://127.0.0.1:{port}/guides/g/"
-        _poll(lambda: _get(url))
+    with live_preview(site) as server, contextlib.closing(browser.new_context()) as context:
+        url = f"http://127.0.0.1:{server.port}/guides/g/"
         messages: list[str] = []
         context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
         context.on("weberror", lambda error: messages.append(f"script error: {error.error}"))
         page = context.new_page()
-        with page.expect_websocket() as opened:
-            page.goto(url)
-        assert opened.value.url == f"ws://127.0.0.1:{port}/livereload"  # the client runs
-        page.wait_for_timeout(500)  # for its greeting with the server
+        with page.expect_request(lambda request: "/livereload/" in request.url):
+            page.goto(url)  # the client runs: it asks the server for the next build
+        assert server.watching.wait(10)
 
         (site / "content/guides/g.md").write_text(
             article("G", "guide", body.replace("rolling.md", "rollin.md")))

@@ -1,20 +1,19 @@
 """The preview server serves the preview folder and nothing else, on this computer only.
 
-Real HTTP requests, sent as written (no client-side clean-up of the path), against a real
-`scarsite serve`.
+Real HTTP requests, sent as written (no client-side clean-up of the path), against the
+preview and server `scarsite serve` makes, run in this process.
 """
 
 from __future__ import annotations
 
 import http.client
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import PreviewServer, article, preview_server
+from .conftest import article, live_preview
 
 SECRET = "the secret next to the site"
 
@@ -30,26 +29,12 @@ def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, str]:
         connection.close()
 
 
-def _wait_until_up(server: PreviewServer) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.process.poll() is None, server.process.communicate()[0]
-        try:
-            if _get(server.port, "/")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the preview did not start")
-
-
 @pytest.fixture
 def serving(make_themed_site: Callable[..., Path]) -> Iterator[tuple[Path, int]]:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
     (site.parent / "secret.txt").write_text(SECRET)  # outside the site
     (site / "secret.txt").write_text(SECRET)  # in the site, outside the preview folder
-    with preview_server(site) as server:
-        _wait_until_up(server)
+    with live_preview(site) as server:
         yield site, server.port
 
 
@@ -91,22 +76,22 @@ def test_links_in_the_preview_folder_to_files_outside_are_not_followed(
 
 
 def test_the_preview_listens_on_this_computer_only_unless_told(
-        make_themed_site: Callable[..., Path]) -> None:
+        make_themed_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    with preview_server(site) as server:
-        _wait_until_up(server)
-        port = server.port
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
-                                   text=True).stdout
+    with live_preview(site) as server:
+        assert _get(server.port, "/")[0] == 200
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{server.port}"],
+                                   capture_output=True, text=True).stdout
         if listening:  # `ss` is there to ask: the socket is bound to the loopback address
-            assert all(line.split()[3] == f"127.0.0.1:{port}"
+            assert all(line.split()[3] == f"127.0.0.1:{server.port}"
                        for line in listening.splitlines()), listening
-    assert "warning" not in server.output
+    assert "warning" not in capsys.readouterr().err
 
 
-def test_listening_on_every_interface_warns(make_themed_site: Callable[..., Path]) -> None:
+def test_listening_on_every_interface_warns(make_themed_site: Callable[..., Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "Words.\n")})
-    with preview_server(site, "--host", "0.0.0.0") as server:
-        _wait_until_up(server)
+    with live_preview(site, "0.0.0.0"):
+        pass
     assert ("warning: --host 0.0.0.0 listens on every network interface: anyone who can reach "
-            "this computer can see the preview, drafts included.") in server.output
+            "this computer can see the preview, drafts included.") in capsys.readouterr().err

@@ -41,8 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _clean(args)
     if args.command == "serve":
         from .serve import serve  # the preview server is only loaded when asked for
-        with contextlib.suppress(KeyboardInterrupt):
-            serve(args.source, args.host, args.port, args.drafts, args.open)
+        from .server import ServerError
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                serve(args.source, args.host, args.port, args.drafts, args.open)
+        except ServerError as exc:
+            print(f"scarsite serve: {exc}", file=sys.stderr)
+            return 1
         return 0
     checking = args.command == "check"
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),

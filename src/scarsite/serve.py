@@ -8,22 +8,24 @@ whose bytes changed are written, each renamed into place so the server never
 sends half a page. A change that breaks the build keeps the last good pages,
 shown with the error messages in an overlay (and printed in the terminal) until
 the file is fixed.
+
+`serve` only wires a `Preview` to a `server.LiveServer`, which watches the files,
+calls `Preview.rebuild` with the paths that changed and reloads the browsers.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import sys
-import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from .build import BuildOptions, BuildReport, build
 from .cache import MemoryCache
 from .names import CONTENT_DIR, PREVIEW_DIR, SETTINGS_FILE, STATIC_DIR, TEMPLATES_DIR
+from .server import LiveServer
 from .write import write_in_place
 
 OVERLAY_ID = "scarsite-errors"
@@ -31,7 +33,6 @@ OVERLAY_STYLESHEET = "scarsite-overlay.css"  # written into the preview folder w
 _OVERLAY_CSS = (f"#{OVERLAY_ID} {{ position: fixed; inset: 0 0 auto 0; z-index: 1000; "
                 "max-height: 60vh; overflow: auto; background: #7a1010; color: #fff; "
                 "padding: 1rem 1.5rem; font: 16px/1.5 monospace; }\n")
-_RELOAD_CLIENT = b'<script src="/livereload.js"></script>'
 # Saves closer together than this are one change (an editor writing several files).
 QUIET_MILLISECONDS = 20
 ALL_INTERFACES = ("0.0.0.0", "::", "", "*")  # hosts that mean every network interface
@@ -122,101 +123,43 @@ def _with_overlay(page: bytes, overlay: bytes) -> bytes:
     return page[:end] + overlay + page[end:]
 
 
-def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
-          open_browser: bool = False) -> None:  # pragma: no cover - runs until stopped
-    """Build, serve and watch the site until interrupted."""
-    # Imported here: only the preview needs them.
-    from livereload import Server
-    from livereload.handlers import LiveReloadHandler
-    from tornado import ioloop
+def make_server(source: Path, host: str = "127.0.0.1", port: int = 8000,
+                drafts: bool = False) -> tuple[Preview, LiveServer]:
+    """The preview, built once, and its server, listening but not yet serving.
 
+    The port is taken before the first build, so a busy port stops `serve` at once
+    (`ServerError`). The first build uses every core; rebuilds one, as the server's
+    threads run by then and the workers are forked.
+    """
     preview = Preview(source, drafts)
 
-    def rebuild(changed: Iterable[Path] | None = None) -> None:
+    def rebuild(changed: Iterable[Path] | None) -> None:
         report = preview.rebuild(changed)
         for problem in report.problems.sorted():
             print(problem, file=sys.stderr)
         status = "rebuilt" if report.ok else "FAILED (showing the last good pages)"
         print(f"{status} in {report.seconds * 1000:.0f} ms", flush=True)
-        if LiveReloadHandler.watcher is not None:  # the server is running: reload browsers
-            LiveReloadHandler.reload_waiters("*")
 
-    rebuild()
-    preview.jobs = 1  # no forking once the server's threads run
-    _load_reload_client_as_file()
-    # livereload's own watcher polls every 0.8 s and holds reloads back for seconds;
-    # watchfiles is told of changes by the system, so a save shows in a fraction of that.
-    server = Server(watcher=_no_watching()())
-    server.SFH = _preview_files()  # type: ignore[attr-defined]
-    loop = ioloop.IOLoop.current()
-    threading.Thread(target=_watch, args=(preview.watched(), loop, rebuild), daemon=True).start()
-    url = f"http://{host}:{port}/"
+    server = LiveServer(preview.output, rebuild, host, port, watch=preview.watched(),
+                        quiet=QUIET_MILLISECONDS / 1000)
     if host in ALL_INTERFACES:
         print(f"warning: --host {host} listens on every network interface: anyone who can "
               "reach this computer can see the preview, drafts included. Use 127.0.0.1 "
               "unless you mean to share it.", file=sys.stderr, flush=True)
-    print(f"previewing {source.resolve()} at {url} (Ctrl+C stops)", flush=True)
+    try:
+        rebuild(None)
+    except BaseException:
+        server.shutdown()
+        raise
+    preview.jobs = 1
+    return preview, server
+
+
+def serve(source: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          open_browser: bool = False) -> None:
+    """Build, serve and watch the site until interrupted."""
+    _, server = make_server(source, host, port, drafts)
+    print(f"previewing {source.resolve()} at {server.url} (Ctrl+C stops)", flush=True)
     if open_browser:
-        webbrowser.open(url)
-    server.serve(root=str(preview.output), host=host, port=port, restart_delay=0)
-
-
-def _load_reload_client_as_file() -> None:  # pragma: no cover - part of serve
-    """Make livereload put its client into each page as a script file, not inline.
-
-    livereload's snippet is an inline script (which then loads /livereload.js), and the
-    pages' Content-Security-Policy runs no inline script. The client finds the server's host
-    and port in its own address, so loading it directly does the same.
-    """
-    from livereload import server as livereload_server
-
-    class FileClient(livereload_server.LiveScriptInjector):  # type: ignore[misc]
-        def transform_first_chunk(self, *args: object) -> object:
-            self.script = _RELOAD_CLIENT
-            return super().transform_first_chunk(*args)
-
-    # livereload makes its injector class from this name when the server starts.
-    livereload_server.LiveScriptInjector = FileClient
-
-
-def _watch(paths: list[Path], loop: object,
-           rebuild: Callable[[set[Path]], None]) -> None:  # pragma: no cover
-    """Run `rebuild` on the server's loop after each burst of changes to `paths`."""
-    import watchfiles
-
-    existing = [str(path) for path in paths if path.exists()]
-    for changes in watchfiles.watch(*existing, step=QUIET_MILLISECONDS, debounce=1600):
-        loop.add_callback(rebuild, {Path(path) for _, path in changes})  # type: ignore[attr-defined]
-
-
-def _preview_files() -> type:
-    """livereload's file handler, made to serve only files inside the preview folder."""
-    from livereload.handlers import StaticFileHandler
-    from tornado.web import HTTPError
-
-    class PreviewFiles(StaticFileHandler):  # type: ignore[misc]
-        # Tornado already refuses paths that lead out of the folder; checking the real
-        # path (links resolved) here as well keeps that true whatever its version.
-        def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-            real_root = os.path.realpath(root)
-            real = os.path.realpath(absolute_path)
-            if "\\" in self.path or os.path.commonpath([real_root, real]) != real_root:
-                raise HTTPError(403)
-            return super().validate_absolute_path(root, absolute_path)  # type: ignore[no-any-return]
-
-    return PreviewFiles
-
-
-def _no_watching() -> type:
-    from livereload.watcher import Watcher
-
-    class NoWatching(Watcher):
-        """Changes come from `_watch`; livereload must not poll for them itself."""
-
-        def start(self, callback: Callable[[], None]) -> bool:
-            return True
-
-        def examine(self) -> tuple[None, None]:
-            return None, None
-
-    return NoWatching
+        webbrowser.open(server.url)
+    server.serve()
