@@ -170,8 +170,8 @@ def test_a_save_during_a_rebuild_is_built_after_it_and_served(
     with LiveServer(preview.output, rebuild, port=0, watch=preview.watched()) as server:
         changed = server.changed
 
-        def queue(paths: set[Path] | None) -> None:
-            changed(paths)
+        def queue(paths: set[Path] | None, settled: bool = False) -> None:
+            changed(paths, settled)
             if third_saved.is_set() and paths and source in paths:
                 third_queued.set()
 

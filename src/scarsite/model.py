@@ -151,9 +151,10 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
                   for rel, sources in known.items()}
     else:
         panels = _all_panels(articles, edges)
+        known = {rel: [(p.kind, p.title, tuple(a.rel for a in p.articles)) for p in ps]
+                 for rel, ps in panels.items()}
     known_panels.clear()
-    known_panels[key] = {rel: [(p.kind, p.title, tuple(a.rel for a in p.articles)) for p in ps]
-                         for rel, ps in panels.items()}
+    known_panels[key] = known
     linked = {a: frozenset(edges.get(a, ())) for a in articles}
     return Site(config, articles, {a.rel: a for a in articles}, draft_sources, unparsed,
                 panels, linked, glossary)
