@@ -1,4 +1,5 @@
-"""What one body may cost: nesting found at its line before any parser runs; a time limit."""
+"""What one article may cost: nesting in its body or its front matter found at its line
+before any parser runs; a time limit."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scarsite.bounds import (
     longest_paragraph,
     markdown_nesting,
     time_limit,
+    yaml_nesting,
 )
 
 
@@ -45,6 +47,50 @@ def test_html_nested_too_deep_is_found_at_its_line() -> None:
     assert html_nesting(closed) is None
     # elements that hold nothing, or that close the one before, do not nest
     assert html_nesting("<p>a<br><img src=x><li>b<td>c\n" * 500) is None
+
+
+def _yaml_levels(text: str) -> list[int]:
+    """For each level of lists and mappings, the line index where `text` first reaches it."""
+    lines: list[int] = []
+    while (line := yaml_nesting(text, len(lines))) is not None:
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize(("text", "levels"), [
+    ("", []),
+    ("just text", []),
+    ("a: 1\nb: [x, y]\nc:\n  d: {e: f}\n", [0, 1, 3]),
+    ("- - - x\n", [0, 0, 0]),
+    ("- a: 1\n  b:\n    - c\n", [0, 0, 2]),
+    ("k:\n- a\n- b:\n    c: d\n", [0, 1, 2, 3]),  # a list in its mapping's column
+    ("k: [a, [b, {c: [d]}]]\n", [0, 0, 0, 0, 0]),
+    ("[a: b]\n", [0, 0]),  # a `key: value` item of a flow list is a mapping
+    ("[[a]: b]\n", [0, 0, 0]),
+    ("{a: b}: c\n", [0, 0]),
+    ("x: [\n  [a,\n   [b]],\n]\n", [0, 0, 1, 2]),
+    ("? - a\n: b\n", [0, 0]),
+    ("&anchor\nk: v\n", [0]),  # a collection starts at its anchor or tag
+    ("a: 1\n---\n- - x\n", [0, 2]),  # a second document starts afresh
+    # not lists or mappings: text in quotes, plain text, block text, comments
+    ('k: "[[{{ \\" [["\nl: \'[[ \'\' [[\'\n', [0]),
+    ("k: a [[ b: c\n", [0, 0]),
+    ("k: a\n  - - - b\n", [0]),  # plain text that goes on over lines
+    ("k: |\n  [[[\n  - - -\nl: >-\n  {{{\n", [0]),
+    ("k: x # [[[\nl: [a, # ]]]\n  b]\n", [0, 1]),
+    ('k: "a\n  [[[ b"\n', [0]),
+    ("k: a\n\t- [[[\n", [0]),  # a tab that indents: YAML parsers read no further
+])
+def test_yaml_levels_are_counted_as_the_parser_opens_them(text: str, levels: list[int]) -> None:
+    assert _yaml_levels(text) == levels
+    assert _yaml_levels(text.replace("\n", "\r\n")) == levels
+
+
+def test_yaml_nested_too_deep_is_found_at_its_line_whatever_its_size() -> None:
+    assert yaml_nesting("x: " + "[" * 100_000 + "]" * 100_000, 20) == 0
+    assert yaml_nesting("".join(f"{' ' * i}k{i}:\n" for i in range(5_000)), 20) == 20
+    assert yaml_nesting("k: a\n" + "".join(f"{' ' * i}- a\n" for i in range(1, 5_000)), 20) is None
+    assert yaml_nesting("x: [\n" + "[a, b],\n" * 100_000 + "]", 20) is None
 
 
 def test_the_longest_paragraph_and_the_deepest_line() -> None:

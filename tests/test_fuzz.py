@@ -2,6 +2,8 @@
 
 - The front matter parser and validator, given any text, returns a validated article or
   located errors, and nothing else.
+- The depth check of front matter finds each level of lists and mappings on the line where
+  PyYAML's parser opens it.
 - Reading a file's bytes gives text or one located error.
 - Slugs made from titles are stable and safe path segments, and the validator rejects
   every slug that is not one.
@@ -27,9 +29,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scarsite.bounds import yaml_nesting
 from scarsite.config import KINDS, SiteConfig
 from scarsite.errors import Problems
-from scarsite.frontmatter import Document, nesting_bound, parse_document
+from scarsite.frontmatter import Document, parse_document
 from scarsite.glossary import Glossary
 from scarsite.load import Source, _read_text
 from scarsite.markup import _rewrite
@@ -149,30 +152,55 @@ def nested_yaml(draw: st.DrawFn) -> str:
         allow_unicode=True)
 
 
-def _event_depth(text: str) -> int | None:
-    """How deep lists and mappings nest, from the parser's events; None if not YAML."""
-    depth = deepest = 0
+# PyYAML's own parser in Python, and libyaml's where PyYAML has it: the depth check must
+# agree with both.
+LOADERS = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
+
+
+def _event_levels(text: str, loader: type) -> tuple[list[int], bool]:
+    """For each level of lists and mappings, the line where the parser's events first reach
+    it; and whether the text is YAML (if not, the levels reached before the parser stops)."""
+    levels: list[int] = []
+    depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 depth += 1
-                deepest = max(deepest, depth)
+                if depth > len(levels):
+                    levels.append(event.start_mark.line)
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 depth -= 1
     except (yaml.YAMLError, RecursionError):
-        return None
-    return deepest
+        return levels, False
+    return levels, True
 
 
-@given(text=st.one_of(nested_yaml(), yamlish_text,
-                      st.lists(st.sampled_from(["- ", "? ", ": ", "a: ", "[", "{", "\n", "  ",
-                                                "\t", "-", "x", "]", "}", ","]),
-                               max_size=40).map("".join)))
-def test_the_quick_nesting_bound_is_never_below_the_real_depth(text: str) -> None:
-    # Front matter under the bound is loaded without measuring its depth on the events.
-    depth = _event_depth(text)
-    if depth is not None:
-        assert nesting_bound(text) >= depth
+def _checked_levels(text: str) -> list[int]:
+    """The same, from scarsite's own check of the text."""
+    levels: list[int] = []
+    while (line := yaml_nesting(text, len(levels))) is not None:
+        levels.append(line)
+    return levels
+
+
+@given(text=st.one_of(
+    nested_yaml(), yamlish_text, front_matter_texts(),
+    st.lists(st.sampled_from([
+        "- ", "? ", ": ", "a: ", "k:", "[", "{", "]", "}", ", ", "\n", "\n  ", "\n    ",
+        "\n- ", "  ", "\t", "-", "x", "y z", '"', "'", '"a\\"b', "'a''b", "#", " #c", "|",
+        ">-", "&a ", "!t ", "!!str ", "*a", "\n---\n", "...", "%"]),
+             max_size=50).map("".join)))
+def test_the_nesting_check_finds_each_level_where_the_parser_opens_it(text: str) -> None:
+    # Front matter is checked for depth on its text, before PyYAML reads it, so the check
+    # must see every list and mapping the parser would make, on the same line.
+    checked = _checked_levels(text)
+    for loader in LOADERS:
+        levels, valid = _event_levels(text, loader)
+        if valid:
+            assert checked == levels, loader
+        else:  # before it stops at the mistake, the parser nests no deeper and no sooner
+            assert len(checked) >= len(levels), loader
+            assert all(ours <= its for ours, its in zip(checked, levels, strict=False)), loader
 
 
 # --- reading files ---

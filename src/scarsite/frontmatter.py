@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import yaml
 
+from .bounds import yaml_nesting
 from .config import SiteConfig
 from .errors import Problems
 from .load import Source
@@ -157,19 +158,16 @@ def load_yaml(rel: str, text: str, first_line: int, problems: Problems,
                        f"contains the character U+{ord(odd_break[0]):04X}, which YAML reads "
                        "as a line break; remove it")
         return None
+    # The depth is scarsite's own check, on the text, before PyYAML reads it: PyYAML makes
+    # the tree by recursion (thousands of levels crash the process), and libyaml stops at
+    # its own depth with its own words, which differ from one release to the next.
+    deep = yaml_nesting(text, MAX_DEPTH)
+    if deep is not None:
+        problems.error(rel, first_line + deep, field, "lists and mappings nested more than "
+                       f"{MAX_DEPTH} deep; front matter needs only a few levels")
+        return None
     loader = _Loader(text)
     try:
-        # Nesting is measured on the parser's events before the tree is made: libyaml makes
-        # a tree thousands of levels deep by recursion, and the process crashes. Most front
-        # matter cannot nest that deep at all, which is quicker to tell.
-        if nesting_bound(text) > MAX_DEPTH:
-            deep = _too_deep(loader)
-            if deep is not None:
-                problems.error(rel, first_line + deep, field, "lists and mappings nested more "
-                               f"than {MAX_DEPTH} deep; front matter needs only a few levels")
-                return None
-            loader.dispose()
-            loader = _Loader(text)
         node = loader.get_single_node()
         problem = _check_nodes(node, loader)
         if problem:
@@ -241,45 +239,6 @@ def _unclosed_quote(lines: list[str]) -> int | None:
         value = line.partition(": ")[2].strip() if ": " in line else line.strip().lstrip("- ")
         if value[:1] in ("'", '"') and (len(value) == 1 or value[-1] != value[0]):
             return number
-    return None
-
-
-_INDICATOR = re.compile(r"[-?:][ \t]+(?=\S)")  # '- a', '? a', ': a' with more after it
-
-
-def nesting_bound(text: str) -> int:
-    """A number at least as large as how deep lists and mappings nest in the YAML `text`.
-
-    A flow list or mapping starts with its own '[' or '{'. On the way down a tree of block
-    lists and mappings, each one starts further right than the one holding it, except a
-    list in a mapping, which may start in the mapping's own column: so there are at most
-    two levels per column where a block list or mapping can start (a line's indentation,
-    or just after a '- ' or '? ', or after a ': ' that starts the line).
-    """
-    columns = set()
-    for line in text.replace("\r", "\n").split("\n"):  # '\r' breaks lines in YAML too
-        indent = len(line) - len(line.lstrip(" "))
-        columns.add(indent)
-        if "- " in line or "-\t" in line or "?" in line or line[indent:indent + 1] == ":":
-            for match in _INDICATOR.finditer(line):
-                start = match.start()
-                if (line[start] != ":" or start == indent) and (
-                        start == 0 or line[start - 1] in " \t"):
-                    columns.add(match.end())
-    return 1 + 2 * len(columns) + text.count("[") + text.count("{")
-
-
-def _too_deep(loader: Any) -> int | None:
-    """The YAML line at which lists and mappings nest deeper than `MAX_DEPTH`, if any."""
-    depth = 0
-    while loader.check_event():
-        event = loader.get_event()
-        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return int(event.start_mark.line)
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            depth -= 1
     return None
 
 
