@@ -16,8 +16,8 @@ from scarsite.bounds import (
     longest_paragraph,
     markdown_nesting,
     time_limit,
-    yaml_nesting,
 )
+from scarsite.yamldepth import yaml_nesting
 
 
 def _lists(depth: int) -> str:

@@ -29,7 +29,6 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scarsite.bounds import yaml_nesting
 from scarsite.config import KINDS, SiteConfig
 from scarsite.errors import Problems
 from scarsite.frontmatter import Document, parse_document
@@ -39,6 +38,7 @@ from scarsite.markup import _rewrite
 from scarsite.model import Site, build_site
 from scarsite.pagestate import PageState
 from scarsite.schema import _FIXED_KEYS, SLUG, FrontMatter, slugify
+from scarsite.yamldepth import yaml_nesting
 
 from .conftest import article
 

@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 
 import yaml
 
-from .bounds import yaml_nesting
 from .config import SiteConfig
 from .errors import Problems
 from .load import Source
 from .schema import REQUIRED, FrontMatter, check_front_matter
+from .yamldepth import yaml_nesting
 
 # Tags that plain values resolve to but that we do not want: dates stay text, so that a bad
 # date gets our message; '<<' (merge) and '=' (value) are just text, not YAML 1.1 features.
