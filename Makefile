@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LOCK := constraints.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: build compile test serve check lint golden clean bench lock
+.PHONY: build compile test serve check golden clean bench lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

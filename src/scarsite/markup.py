@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib
 import posixpath
 import re
 import xml.etree.ElementTree as etree
@@ -147,12 +146,8 @@ class _Converter:
     def convert(self, article: Article, site: Site) -> tuple[Converted, list[Problem]]:
         """Convert one body, with the problems found in it."""
         if self._markdown is None:
-            # Extensions made here, not named: for a name, Markdown first looks through every
-            # installed package's entry points (tens of milliseconds at each start).
-            extensions = [importlib.import_module(f"markdown.extensions.{name}")
-                          .makeExtension(**EXTENSION_CONFIGS.get(name, {}))
-                          for name in EXTENSIONS]
-            self._markdown = markdown.Markdown(extensions=[*extensions, _ScarsiteExtension()],
+            self._markdown = markdown.Markdown(extensions=[*EXTENSIONS, _ScarsiteExtension()],
+                                               extension_configs=EXTENSION_CONFIGS,
                                                output_format="html")
         problems = Problems()
         try:
