@@ -150,6 +150,8 @@ class DiskCache:
         self._inputs = ""  # digest of what this build reads, once `up_to_date` worked it out
 
     def theme(self, folder: Path) -> Theme:
+        # Templates compiled by an earlier build: 20 ms of a one-edit build at 1,000
+        # articles (0.305 s with them, 0.325 s without; the target is 0.32 s).
         return Theme(folder, self.folder / _COMPILED_DIR)
 
     def _open(self) -> sqlite3.Connection | None:
@@ -180,7 +182,8 @@ class DiskCache:
     def up_to_date(self, inputs: Callable[[], str], output: Path) -> LastBuild | None:
         """The last successful build, if it had the same `inputs` (a digest, worked out here
         only: a cache in memory needs none) and wrote `output`, and `output` still holds
-        exactly what it wrote."""
+        exactly what it wrote. (A build with nothing changed then takes 0.18 s at 1,000
+        articles instead of 0.31 s; the target is 0.24 s.)"""
         self._inputs = inputs()
         db = self._open()
         last = _meta(db, "last-build") if db is not None else None
