@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from scarsite.errors import Problems, SiteError
-from scarsite.load import load_sources
+from scarsite.load import KnownSources, load_sources
 
 
 def _write(root: Path, rel: str, data: bytes) -> None:
@@ -68,3 +69,32 @@ def test_load_rejects_symlink_out_of_site(tmp_path: Path) -> None:
 def test_load_without_content_folder_stops(tmp_path: Path) -> None:
     with pytest.raises(SiteError, match="no content folder"):
         load_sources(tmp_path, Problems())
+
+
+def test_the_preview_reads_again_only_files_named_or_changed(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        _write(tmp_path, f"content/guides/{name}.md", b"Aaaa.\n")
+    known: KnownSources = {}
+    first = {s.rel: s for s in load_sources(tmp_path, Problems(), known)}
+    second = {s.rel: s for s in load_sources(tmp_path, Problems(), known, fresh=set())}
+    assert all(second[rel] is first[rel] for rel in first)  # unchanged, not named: kept
+
+    # Named by the watcher: read again, even with the same stamp.
+    third = {s.rel: s for s in load_sources(tmp_path, Problems(), known,
+                                            fresh={"content/guides/a.md"})}
+    assert third["content/guides/a.md"] is not first["content/guides/a.md"]
+    assert third["content/guides/b.md"] is first["content/guides/b.md"]
+
+    # Not named, same size, old modification time put back: the change time shows it.
+    path = tmp_path / "content/guides/b.md"
+    stat = path.stat()
+    path.write_bytes(b"Bbbb.\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    fourth = {s.rel: s for s in load_sources(tmp_path, Problems(), known, fresh=set())}
+    assert fourth["content/guides/b.md"].text == "Bbbb.\n"
+
+    # Without names (None), every file is read; a file gone is forgotten.
+    path.unlink()
+    fifth = {s.rel: s for s in load_sources(tmp_path, Problems(), known, fresh=None)}
+    assert fifth["content/guides/c.md"] is not first["content/guides/c.md"]
+    assert sorted(known) == ["content/guides/a.md", "content/guides/c.md"]

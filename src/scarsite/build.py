@@ -117,7 +117,8 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
     with report.running(), _lock(options):
         reuse = cache or (DiskCache(source) if options.cache else MemoryCache())
         config = report.config = report.stage("settings", load_config, source, problems)
-        sources = report.stage("load", load_sources, source, problems)
+        sources = report.stage("load", load_sources, source, problems, reuse.sources,
+                               reuse.fresh)
         static = report.static = report.stage("static", collect_static, source)
         last = report.stage("up-to-date check", reuse.up_to_date,
                             lambda: _inputs(options, config, sources, static), output)

@@ -36,7 +36,7 @@ import yaml
 
 from . import __version__
 from .errors import Problem
-from .load import Source
+from .load import KnownSources, Source
 from .markup import Converted
 from .model import PanelSources
 from .names import CACHE_DIR
@@ -70,6 +70,10 @@ class MemoryCache:
 
     def __init__(self, known: Known | None = None) -> None:
         self.known = known if known is not None else Known()
+        # The article files read, for the live preview (see `load_sources`), and the content
+        # paths its watcher named since the last build (None: any file may have changed).
+        self.sources: KnownSources | None = None
+        self.fresh: set[str] | None = None
 
     def theme(self, folder: Path) -> Theme:
         if self.known.theme is None or self.known.theme.folder != folder:
@@ -141,6 +145,8 @@ def inputs_digest(settings: str, sources: list[Source], static: StaticFiles,
 
 class DiskCache:
     """The cache kept in the site folder (see the module's docstring)."""
+
+    sources = fresh = None  # every file is read (see `load_sources`)
 
     def __init__(self, site: Path) -> None:
         self.folder = site / CACHE_DIR

@@ -15,6 +15,7 @@ calls `Preview.rebuild` with the paths that changed and reloads the browsers.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import sys
 import time
@@ -41,7 +42,8 @@ ALL_INTERFACES = ("0.0.0.0", "::", "", "*")  # hosts that mean every network int
 class Preview:
     """Rebuilds the preview folder; keeps the last good pages when a build fails.
 
-    Every rebuild reads every article file, so a save is never missed, whenever it lands;
+    A rebuild reads again the files the watcher named and any whose size, time stamps or
+    inode changed (see `load_sources`), so a save is never missed, whenever it lands;
     what earlier rebuilds parsed, converted and rendered is kept in memory and reused
     where the text it came from is unchanged.
     """
@@ -58,8 +60,14 @@ class Preview:
         self.last_report: BuildReport | None = None
 
     def rebuild(self, changed: Iterable[Path] | None = None) -> BuildReport:
-        """Build again after the files `changed` changed (None: any file may have changed;
-        either way every file is read again)."""
+        """Build again after the files `changed` changed (None: any file may have changed)."""
+        if self.cache.sources is None:
+            self.cache.sources = {}
+        self.cache.fresh = None if changed is None else set()
+        for path in changed or ():
+            for folder in (self.source, self.source.absolute(), self.source.resolve()):
+                with contextlib.suppress(ValueError):
+                    self.cache.fresh.add(Path(path).relative_to(folder).as_posix())
         options = BuildOptions(source=self.source, output=self.output, drafts=self.drafts,
                                search=False, write=False, cache=False, jobs=self.jobs)
         report = build(options, self.cache)
