@@ -46,9 +46,10 @@ def load_sources(site: Path, problems: Problems, known: KnownSources | None = No
 
     With `known` (the live preview, which a file watcher tells of every save), a file is
     read again only when it is in `fresh` (the content paths the watcher named; None: all)
-    or its stamp (size, modification and change times, inode) changed; `known` is updated. Reading a file
-    wakes the watcher too: reading all 1,000 files of a site took 50 to 70 ms a rebuild in
-    the preview, half the 100 ms from a save to the page. `scarsite build` reads them all.
+    or its stamp (size, modification and change times, inode) changed; `known` is updated.
+    Reading a file wakes the watcher too: reading all 1,000 files of a site took 50 to 70
+    ms a rebuild in the preview, half the 100 ms from a save to the page. `scarsite build`
+    reads them all.
     """
     content = site / CONTENT_DIR
     if not content.is_dir():
