@@ -9,7 +9,6 @@ worker finished first.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -47,10 +46,6 @@ def parallel_map(task: Callable[[Item], Result], items: Sequence[Item],
 def _in_workers(task: Callable[[Item], Result], items: Sequence[Item],
                 jobs: int) -> Iterator[Result]:
     context = multiprocessing.get_context("fork")
-    # Workers share the parent's memory until they write to it; a garbage collection in
-    # a worker would write to every object it looks at, so they are frozen first (at
-    # 10,000 articles this keeps a cold build under 1 GB).
-    gc.freeze()
     workers = []
     for worker in range(jobs):
         receive, send = context.Pipe(duplex=False)
@@ -72,7 +67,6 @@ def _in_workers(task: Callable[[Item], Result], items: Sequence[Item],
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
-        gc.unfreeze()
 
 
 def _work(task: Callable[[Any], Any], items: Sequence[Any], worker: int, jobs: int,
