@@ -9,7 +9,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from scarsite.build import BuildOptions, build
+from scarsite.cache import DiskCache
+from scarsite.errors import SiteError
+from scarsite.render import Rendered
 
 from .conftest import article, run_scarsite, tree_of
 
@@ -270,4 +275,23 @@ def test_a_failed_build_leaves_the_last_good_build_up_to_date(
     assert failed.returncode == 1
     peel.write_text(good)
     assert "up to date" in _build(site, output)
+    assert tree_of(output) == _cold(site, tmp_path / "cold")
+
+
+def test_a_cache_that_loses_its_pages_while_read_stops_the_build_cleanly(
+        make_themed_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = _site(make_themed_site)
+    output = tmp_path / "out"
+    _build(site, output)
+    shutil.rmtree(output)  # every page must now come from the cache
+    cache = DiskCache(site)
+    assert cache.up_to_date(lambda: "", output) is None
+    known = cache.read()
+    rendered = Rendered(keys=dict(known.pages), unchanged=set(known.pages))
+    with sqlite3.connect(site / ".scarsite-cache/cache.sqlite") as db:
+        db.execute("DELETE FROM pages")  # as another program damaging it would
+    with pytest.raises(SiteError, match="damaged while this build read it"):
+        cache.unchanged_pages(rendered, output)
+    assert not (site / ".scarsite-cache/cache.sqlite").exists()
+    _build(site, output)  # the next build starts afresh
     assert tree_of(output) == _cold(site, tmp_path / "cold")

@@ -35,7 +35,7 @@ import nh3
 import yaml
 
 from . import __version__
-from .errors import Problem
+from .errors import Problem, SiteError
 from .load import KnownSources, Source
 from .markup import Converted
 from .model import PanelSources
@@ -234,9 +234,15 @@ class DiskCache:
         pages = dict(rendered.pages)
         missing = rendered.unchanged - kept
         if missing and self._db is not None:
-            for rel, data in self._db.execute("SELECT output, data FROM pages"):
-                if rel in missing:
-                    pages[rel] = data
+            with contextlib.suppress(sqlite3.Error):
+                for rel, data in self._db.execute("SELECT output, data FROM pages"):
+                    if rel in missing:
+                        pages[rel] = data
+        if missing - pages.keys():
+            # The pages were in the cache when it was opened: it was damaged since.
+            (self.folder / _DATABASE).unlink(missing_ok=True)
+            raise SiteError(CACHE_DIR, 0, "cache", "was damaged while this build read it, "
+                            "and is removed; build again (nothing was written)")
         return pages, kept
 
     def save(self, known: Known, rendered: Rendered | None, published: Published | None) -> None:
