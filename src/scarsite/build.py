@@ -111,7 +111,7 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
     """
     report = BuildReport(options)
     problems, source, output = report.problems, options.source, options.output_dir
-    # Over every core: a cold build of 1,000 articles takes 2.2 s on two, 3.6 s on one
+    # Over every core: a cold build of 1,000 articles takes 2.5 s on two, 3.8 s on one
     # (the target: no slower than 2.4 s).
     jobs = options.jobs or default_jobs()
     with report.running(), _lock(options):
