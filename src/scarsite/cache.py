@@ -208,16 +208,17 @@ class DiskCache:
         # again and again while it is made (20 ms of the 0.3 s of a one-edit build at 1,000
         # articles; seconds at 10,000), so it is kept out of the collector's way.
         gc.disable()
-        if db is not None:
-            try:
+        try:
+            if db is not None:
                 known.documents = _table(db, "SELECT key, value FROM documents")
                 known.bodies = _table(db, "SELECT key, value FROM bodies")
                 known.panels = _meta(db, "panels") or {}
                 known.pages = dict(db.execute("SELECT output, key FROM pages").fetchall())
-            except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError):
-                known = Known()
-        gc.freeze()
-        gc.enable()
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError):
+            known = Known()
+        finally:
+            gc.freeze()
+            gc.enable()
         self._read = Known(dict(known.documents), dict(known.panels), dict(known.bodies),
                            dict(known.pages))
         return known
@@ -247,8 +248,8 @@ class DiskCache:
 
     def save(self, known: Known, rendered: Rendered | None, published: Published | None) -> None:
         """Write what changed since `read`, and what this build `published` if it did (the
-        pages `rendered`). The cache only saves time: if it cannot be
-        saved (a full disk), the next build simply does more work."""
+        pages `rendered`). The cache only saves time: if it cannot be saved (a full disk),
+        the next build simply does more work."""
         db, before = self._db, self._read
         if db is None or before is None:
             return
