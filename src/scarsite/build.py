@@ -120,10 +120,11 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
         sources = report.stage("load", load_sources, source, problems, reuse.sources,
                                reuse.fresh)
         static = report.static = report.stage("static", collect_static, source)
-        last = report.stage("up-to-date check", reuse.up_to_date,
-                            lambda: _inputs(options, config, sources, static), output)
-        if last is not None and options.write:
-            return _report_again(report, last)
+        if options.write:  # `check` writes nothing, so it is never up to date
+            last = report.stage("up-to-date check", reuse.up_to_date,
+                                lambda: _inputs(options, config, sources, static), output)
+            if last is not None:
+                return _report_again(report, last)
         known = report.stage("open cache", reuse.read)
         documents = report.stage("parse", parse_documents, sources, config, problems,
                                  known.documents)
