@@ -119,8 +119,24 @@ def test_the_allow_list_has_nothing_that_runs_loads_a_frame_or_submits() -> None
                        "button", "textarea", "select", "svg", "math", "link", "meta", "base"}
     names = set().union(*ATTRIBUTES.values())
     assert not {n for n in names if n.startswith("on")}
-    assert not names & {"style", "srcdoc", "formaction", "action", "target", "srcset"}
+    assert not names & {"style", "srcdoc", "formaction", "action", "target"}
     assert sorted(URL_SCHEMES) == ["http", "https", "mailto"]
+
+
+@pytest.mark.parametrize("srcset", ["https://tracker.example/p.png 1x",
+                                    "/images/a.png 360w, //tracker.example/p.png 720w",
+                                    "a.png 1x, data:image/png;base64,AAAA 2x",
+                                    "/\\tracker.example/p.png 1x"])
+def test_a_srcset_that_would_load_a_picture_from_elsewhere_is_removed(srcset: str) -> None:
+    html = f'<img alt="a" src="/a.png" srcset="{srcset}">'
+    assert clean(html) == '<img alt="a" src="/a.png">'
+
+
+def test_a_srcset_of_the_sites_own_pictures_is_kept() -> None:
+    html = ('<picture><source type="image/webp" srcset="/images/a.1-360.webp 360w, '
+            '/images/a.1-720.webp 720w" sizes="40rem"><img alt="a" src="/images/a.1-720.png" '
+            'width="720" height="400" loading="lazy" decoding="async"></picture>')
+    assert clean(html) == html
 
 
 # --- through the Markdown pipeline --------------------------------------------------------------
@@ -150,7 +166,8 @@ def test_markdown_features_come_out_unchanged_by_the_sanitizer(
     assert "<dl>\n<dt>Term</dt>\n<dd>Definition</dd>\n</dl>" in html
     assert "<pre><code>code &lt;b&gt;\n</code></pre>" in html
     assert '<ol start="3">' in html
-    assert '<img alt="A dot" src="/static/img/dot.gif" title="Dot">' in html
+    assert ('<figure><img alt="A dot" src="/static/img/dot.gif"><figcaption>Dot</figcaption>'
+            '</figure>') in html
 
 
 def test_attributes_from_attr_list_outside_the_allow_list_are_removed_with_a_warning(

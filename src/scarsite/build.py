@@ -9,6 +9,7 @@ last successful one stops: the output is up to date (see `cache.LastBuild`).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,8 +24,9 @@ from .config import KINDS, SiteConfig, load_config
 from .editorial import EditorialReport, editorial_report
 from .errors import Problems, SiteError
 from .glossary import load_glossary
-from .load import Source, load_sources
-from .markup import render_bodies
+from .images import PictureFile, prepare_pictures
+from .load import Source, load_pictures, load_sources
+from .markup import Body, render_bodies
 from .model import Site, build_site
 from .names import CONTENT_DIR, GLOSSARY_FILE, OUTPUT_DIR, STATIC_DIR, TEMPLATES_DIR
 from .parallel import default_jobs
@@ -119,20 +121,23 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
         config = report.config = report.stage("settings", load_config, source, problems)
         sources = report.stage("load", load_sources, source, problems, reuse.sources,
                                reuse.fresh)
+        picture_files = report.stage("load pictures", load_pictures, source, problems)
         static = report.static = report.stage("static", collect_static, source)
         if options.write:  # `check` writes nothing, so it is never up to date
             last = report.stage("up-to-date check", reuse.up_to_date,
-                                lambda: _inputs(options, config, sources, static), output)
+                                lambda: _inputs(options, config, sources, picture_files,
+                                                static), output)
             if last is not None:
                 return _report_again(report, last)
         known = report.stage("open cache", reuse.read)
         documents = report.stage("parse", parse_documents, sources, config, problems,
                                  known.documents)
         glossary = report.stage("glossary", load_glossary, source, problems)
+        pictures = report.stage("pictures", prepare_pictures, picture_files, known.pictures)
         site = report.site = report.stage(
             "model", build_site, config, [d for d in documents.values() if d], glossary,
             options.drafts, {rel for rel, d in documents.items() if d is None}, problems,
-            known.panels)
+            known.panels, pictures)
         bodies = report.stage("markdown", render_bodies, site, problems, known.bodies, jobs)
         report.counts = count_site(site)
         if options.editorial:
@@ -144,6 +149,7 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
         published = None
         if options.write and report.ok:
             pages, kept = reuse.unchanged_pages(rendered, output)
+            pages.update(_pictures_shown(site, bodies))
             written = report.stage("write", write_site, pages, static, output,
                                    _search_step(report), kept)
             report.files_written, report.files_changed = written.files, written.changed
@@ -161,11 +167,19 @@ def count_site(site: Site) -> dict[str, Any]:
             "terms": terms, "links": site.links_checked}
 
 
+def _pictures_shown(site: Site, bodies: dict[str, Body]) -> dict[str, bytes]:
+    """The files of every picture an article shows or names as its `image:`."""
+    shown = {rel for body in bodies.values() for rel in body.pictures}
+    shown.update(p.rel for p in map(site.image_of, site.articles) if p is not None)
+    return {path: data for rel in sorted(shown) for path, data in site.pictures[rel].files.items()}
+
+
 def _inputs(options: BuildOptions, config: SiteConfig, sources: list[Source],
-            static: StaticFiles) -> str:
+            pictures: list[PictureFile], static: StaticFiles) -> str:
     """The digest of what this build reads (for telling that nothing changed)."""
     settings = repr((config, options.drafts, options.strict, options.search,
-                     str(options.output_dir.absolute())))
+                     str(options.output_dir.absolute()),
+                     [(p.rel, hashlib.sha1(p.data).hexdigest()) for p in pictures]))
     source = options.source
     templates = source / TEMPLATES_DIR
     extra = [source / GLOSSARY_FILE,

@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import defusedxml
 import jinja2
 import markdown
 import nh3
+import PIL
 import yaml
 
 from . import __version__
 from .errors import Problem, SiteError
+from .images import Picture
 from .load import KnownSources, Source
 from .markup import Converted
 from .model import PanelSources
@@ -61,6 +64,7 @@ class Known:
     documents: dict[str, Parsed] = field(default_factory=dict)  # see `parse_documents`
     panels: dict[str, PanelSources] = field(default_factory=dict)  # see `build_site`
     bodies: dict[str, Converted] = field(default_factory=dict)  # see `render_bodies`
+    pictures: dict[str, Picture] = field(default_factory=dict)  # see `prepare_pictures`
     pages: dict[str, str] = field(default_factory=dict)  # output path -> key, of pages kept
     theme: Theme | None = None
 
@@ -104,7 +108,7 @@ def code_identity() -> str:
     # The libraries that shape the output, by the version each gives itself. (Not through
     # importlib.metadata: importing it is 28 ms, a seventh of a build with nothing to do.
     # MarkupSafe, which Jinja escapes with, no longer gives one; the lock file pins it.)
-    for library in (markdown, jinja2, nh3, yaml):
+    for library in (markdown, jinja2, nh3, yaml, PIL, defusedxml):
         digest.update(f"{library.__name__} {library.__version__}".encode())
     return digest.hexdigest()
 
@@ -177,7 +181,7 @@ class DiskCache:
         row = self._db.execute("SELECT value FROM meta WHERE name = 'identity'").fetchone()
         if row is None or row[0] != code_identity().encode():
             with self._db:
-                for table in ("meta", "documents", "bodies", "pages"):
+                for table in ("meta", "documents", "bodies", "pictures", "pages"):
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("INSERT INTO meta VALUES ('identity', ?)",
                                  (code_identity().encode(),))
@@ -212,6 +216,7 @@ class DiskCache:
             if db is not None:
                 known.documents = _table(db, "SELECT key, value FROM documents")
                 known.bodies = _table(db, "SELECT key, value FROM bodies")
+                known.pictures = _table(db, "SELECT key, value FROM pictures")
                 known.panels = _meta(db, "panels") or {}
                 known.pages = dict(db.execute("SELECT output, key FROM pages").fetchall())
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError):
@@ -220,7 +225,7 @@ class DiskCache:
             gc.freeze()
             gc.enable()
         self._read = Known(dict(known.documents), dict(known.panels), dict(known.bodies),
-                           dict(known.pages))
+                           dict(known.pictures), dict(known.pages))
         return known
 
     def unchanged_pages(self, rendered: Rendered, output: Path
@@ -254,7 +259,7 @@ class DiskCache:
         if db is None or before is None:
             return
         with contextlib.suppress(OSError, sqlite3.Error), db:
-            for table in ("documents", "bodies"):
+            for table in ("documents", "bodies", "pictures"):
                 now, then = getattr(known, table), getattr(before, table)
                 db.executemany(f"DELETE FROM {table} WHERE key = ?",
                                ((key,) for key in then.keys() - now.keys()))
@@ -281,7 +286,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous = OFF")
     with db:
         db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
-        for table in ("documents", "bodies"):
+        for table in ("documents", "bodies", "pictures"):
             db.execute(f"CREATE TABLE IF NOT EXISTS {table} "
                        "(key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
         db.execute("CREATE TABLE IF NOT EXISTS pages "

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import KIND_BY_SECTION, PAGE_SECTION
 from .errors import Problems, SiteError, did_you_mean
+from .images import MAX_PICTURE_BYTES, PICTURE_SUFFIXES, PictureFile
 from .names import CONTENT_DIR
 
 # About 150,000 words, ten times the longest article a reader would finish. A limit keeps
@@ -60,7 +61,7 @@ def load_sources(site: Path, problems: Problems, known: KnownSources | None = No
         raise SiteError(CONTENT_DIR, 0, "", "is a link to a folder outside the site; move "
                         "the folder into the site")
     sources = []
-    for parts, entry in _markdown_entries(str(content), (CONTENT_DIR,), problems):
+    for parts, entry in _entries(str(content), (CONTENT_DIR,), _is_article, problems):
         rel = "/".join(parts)
         info = _file_info(entry, rel, root, problems)
         if info is None:
@@ -93,8 +94,39 @@ def load_sources(site: Path, problems: Problems, known: KnownSources | None = No
     return sources
 
 
-def _file_info(entry: os.DirEntry[str], rel: str, root: Path,
-               problems: Problems) -> os.stat_result | None:
+def load_pictures(site: Path, problems: Problems) -> list[PictureFile]:
+    """Read every picture file (PNG, JPEG, WebP, SVG) under `content/`, where articles link
+    to them. Whether each is a good picture is for the pictures stage to say."""
+    content, root = site / CONTENT_DIR, site.resolve()
+    if not content.is_dir():
+        return []  # `load_sources` says so
+    pictures = []
+    # Mistakes in folder and file names are reported by `load_sources`, which meets them too.
+    for parts, entry in _entries(str(content), (CONTENT_DIR,), _is_picture, Problems()):
+        rel = "/".join(parts)
+        if entry.is_dir(follow_symlinks=False):
+            continue  # a folder named like a picture: not one
+        if _file_info(entry, rel, root, problems, max_bytes=None) is None:
+            continue
+        try:
+            with open(entry.path, "rb") as file:
+                # One byte more than a picture may have, so the pictures stage can tell.
+                pictures.append(PictureFile(rel, file.read(MAX_PICTURE_BYTES + 1)))
+        except OSError as exc:
+            problems.error(rel, 0, "file", f"cannot be read: {exc.strerror or exc}")
+    return pictures
+
+
+def _is_article(name: str) -> bool:
+    return name.endswith(".md")
+
+
+def _is_picture(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in PICTURE_SUFFIXES
+
+
+def _file_info(entry: os.DirEntry[str], rel: str, root: Path, problems: Problems,
+               max_bytes: int | None = MAX_ARTICLE_BYTES) -> os.stat_result | None:
     """The status of an article file that is safe to read, or None after saying why not."""
     if entry.is_dir(follow_symlinks=False):
         problems.error(rel, 0, "file", "is a folder, not an article; take '.md' off its name")
@@ -123,7 +155,7 @@ def _file_info(entry: os.DirEntry[str], rel: str, root: Path,
         what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         problems.error(rel, 1, "file", f"is {what}; an article must be a text file")
         return None
-    if info.st_size > MAX_ARTICLE_BYTES:
+    if max_bytes is not None and info.st_size > max_bytes:
         problems.error(rel, 1, "file", f"is {_megabytes(info.st_size)}, more than the "
                        f"{_megabytes(MAX_ARTICLE_BYTES)} an article may be; split it into "
                        "several articles")
@@ -135,11 +167,11 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
-def _markdown_entries(folder: str, parts: tuple[str, ...], problems: Problems
-                      ) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
-    """Every `*.md` entry under `folder` in path order, skipping hidden files and editor
-    backups; links to folders are reported, not followed (they could lead out of the site
-    or round in a circle)."""
+def _entries(folder: str, parts: tuple[str, ...], wanted: Callable[[str], bool],
+             problems: Problems) -> list[tuple[tuple[str, ...], os.DirEntry[str]]]:
+    """Every entry under `folder` whose name is `wanted`, in path order, skipping hidden
+    files and editor backups; links to folders are reported, not followed (they could lead
+    out of the site or round in a circle)."""
     found = []
     rel = "/".join(parts)
     try:
@@ -155,14 +187,21 @@ def _markdown_entries(folder: str, parts: tuple[str, ...], problems: Problems
         if _undecodable(entry.name):
             # Such a name cannot be written into the site's pages, nor even into the cache.
             problems.error("/".join(path), 0, "file", "the name is not valid UTF-8; rename it")
-        elif entry.name.endswith(".md"):
+        elif wanted(entry.name):
             found.append((path, entry))
         elif entry.is_dir(follow_symlinks=False):
-            found += _markdown_entries(entry.path, path, problems)
-        elif entry.is_symlink() and entry.is_dir():
+            found += _entries(entry.path, path, wanted, problems)
+        elif entry.is_symlink() and _leads_to_folder(entry):
             problems.error("/".join(path), 0, "file", "is a link to a folder, which is not "
                            "followed; move the folder here instead")
     return sorted(found, key=lambda item: "/".join(item[0]))
+
+
+def _leads_to_folder(link: os.DirEntry[str]) -> bool:
+    try:
+        return link.is_dir()
+    except OSError:  # a loop of links: not a folder (if named .md, reported as an article)
+        return False
 
 
 def _undecodable(name: str) -> bool:

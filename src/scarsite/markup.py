@@ -34,6 +34,7 @@ from .bounds import (
 )
 from .callouts import CalloutProcessor
 from .errors import Problem, Problems, did_you_mean
+from .images import find_picture
 from .model import Article, Site
 from .names import CONTENT_DIR, GLOSSARY_FILE
 from .pagestate import Link, PageState
@@ -60,11 +61,12 @@ class Heading:
 class Body:
     """An article body rendered to HTML."""
 
-    __slots__ = ("anchors", "digest", "html", "toc", "words")
+    __slots__ = ("anchors", "digest", "html", "pictures", "toc", "words")
 
     def __init__(self, html: str, toc: tuple[Heading, ...], anchors: frozenset[str],
-                 words: int, digest: str = "") -> None:
+                 words: int, digest: str = "", pictures: tuple[str, ...] = ()) -> None:
         self.html, self.toc, self.anchors, self.words = html, toc, anchors, words
+        self.pictures = pictures  # content paths of the pictures shown
         self.digest = digest or hashlib.sha1(html.encode("utf-8")).hexdigest()
 
 
@@ -76,6 +78,7 @@ class Converted:
     links: list[Link]
     glossary_uses: set[str]
     targets: dict[str, str]  # content path of each linked article -> its URL path then
+    pictures: dict[str, str]  # content path of each picture shown -> its digest then
 
 
 def render_bodies(site: Site, problems: Problems, known: dict[str, Converted] | None = None,
@@ -128,10 +131,15 @@ def render_bodies(site: Site, problems: Problems, known: dict[str, Converted] | 
 
 
 def _targets_unchanged(entry: Converted, site: Site) -> bool:
-    """Whether every article a converted body links to still has the URL it had then."""
+    """Whether every article a converted body links to still has the URL it had then, and
+    every picture it shows the same bytes."""
     for target, path in entry.targets.items():
         article = site.by_source.get(target)
         if article is None or article.path != path:
+            return False
+    for rel, digest in entry.pictures.items():
+        picture = site.pictures.get(rel)
+        if picture is None or picture.digest != digest:
             return False
     return True
 
@@ -175,7 +183,7 @@ def _too_hard(article: Article, exc: TooSlow | RecursionError) -> Problem:
 
 def _not_converted() -> Converted:
     """The empty body of an article whose body is an error."""
-    return Converted(Body("", (), frozenset(), 0), [], set(), {})
+    return Converted(Body("", (), frozenset(), 0), [], set(), {}, {})
 
 
 def _convert(converter: markdown.Markdown, article: Article, site: Site,
@@ -202,10 +210,11 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
     html = clean(html)
     toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     _warn_h1(article, problems)
-    body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body))
+    body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body),
+                pictures=tuple(page.pictures))
     targets = {link.target: site.by_source[link.target].path for link in page.links
                if link.target}
-    return Converted(body, page.links, page.glossary_uses, targets)
+    return Converted(body, page.links, page.glossary_uses, targets, page.pictures)
 
 
 def _context_hash(site: Site) -> str:
@@ -227,9 +236,13 @@ class _LinkRewriter(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         page: PageState = self.md.page  # type: ignore[attr-defined]
-        for element in root.iter():
+        _captioned_figures(root)
+        for element in list(root.iter()):  # a picture adds elements; they need no rewriting
             if "id" in element.attrib:
                 page.anchors.add(element.attrib["id"])
+            if element.tag == "img":
+                _show_picture(element, page)
+                continue
             for attribute in ("href", "src"):
                 if attribute in element.attrib:
                     element.set(attribute, _rewrite(element.attrib[attribute], page))
@@ -243,6 +256,59 @@ class _ScarsiteExtension(Extension):
         md.treeprocessors.register(CalloutProcessor(md), "scarsite-callouts", 0.9)
         md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)
         md.treeprocessors.register(SafeTree(md), "scarsite-safe", 0.7)
+
+
+def _captioned_figures(root: etree.Element) -> None:
+    """A paragraph holding only a picture with a title becomes a figure, the title its
+    caption: `![Alt text](images/x.svg "Caption")`."""
+    for paragraph in root.iter("p"):
+        image = paragraph[0] if len(paragraph) == 1 else None
+        if (image is not None and image.tag == "img" and image.get("title")
+                and not (paragraph.text or "").strip() and not (image.tail or "").strip()):
+            paragraph.tag = "figure"
+            etree.SubElement(paragraph, "figcaption").text = image.attrib.pop("title")
+
+
+# The width a picture is shown at, for the browser to choose a file before it has the
+# stylesheet: the text column (70ch of 18 px text, less its padding), or the screen.
+PICTURE_SIZES = "(min-width: 42rem) 40rem, calc(100vw - 2rem)"
+
+
+def _show_picture(image: etree.Element, page: PageState) -> None:
+    """Check a Markdown image and point it at the published picture files, with the size
+    (so the page keeps room for it) and, for photos, a choice of widths and formats."""
+    src, alt = image.get("src", ""), image.get("alt", "")
+    if not alt.strip():
+        page.report(page.line_of_link(src), "image", f"'{src}' has no alt text; say what the "
+                    f"picture shows between the brackets: ![what it shows]({src})")
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith("/"):  # not a picture beside the article
+        image.set("src", _rewrite(src, page))
+        return
+    picture, message = find_picture(page.article.doc.rel, src, page.site.pictures)
+    if picture is None:
+        page.report(page.line_of_link(src), "image", message)
+        return
+    base = page.site.config.base_path
+    shown = {"alt": alt, "width": str(picture.width), "height": str(picture.height)}
+    if page.pictures:  # the first picture may be the largest thing on the first screen
+        shown |= {"loading": "lazy", "decoding": "async"}
+    page.pictures[picture.rel] = picture.digest
+    fallback = picture.fallback
+    if picture.is_svg:
+        image.attrib = {"src": f"{base}{fallback.path}", **shown}
+        return
+
+    def srcset(format: str) -> str:
+        return ", ".join(f"{base}{v.path} {v.width}w" for v in picture.sources(format))
+
+    image.tag, image.attrib = "picture", {}
+    if fallback.format != "webp":
+        etree.SubElement(image, "source", {"type": "image/webp", "srcset": srcset("webp"),
+                                           "sizes": PICTURE_SIZES})
+    etree.SubElement(image, "img", {"src": f"{base}{fallback.path}",
+                                    "srcset": srcset(fallback.format),
+                                    "sizes": PICTURE_SIZES, **shown})
 
 
 def _link_error(page: PageState, href: str, message: str) -> None:

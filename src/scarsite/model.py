@@ -19,6 +19,8 @@ from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .frontmatter import Document
 from .glossary import Glossary
+from .images import OUTPUT_FOLDER as PICTURES_DIR
+from .images import Picture, find_picture
 from .names import SEARCH_DIR, STATIC_DIR
 from .schema import SLUG, FrontMatter
 
@@ -26,7 +28,7 @@ from .schema import SLUG, FrontMatter
 # the folders hold files the build copies or generates.
 SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/", "compare/",
               "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
-SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR)
+SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR, PICTURES_DIR)
 RELATED_LIMIT = 4
 _KIND_ORDER = {name: index for index, name in enumerate(KINDS)}
 
@@ -97,6 +99,7 @@ class Site:
     panels: dict[str, Panels]  # content path -> the page's panels
     linked: dict[Article, frozenset[Article]]  # the symmetric links made by front matter terms
     glossary: Glossary = field(default_factory=Glossary)
+    pictures: dict[str, Picture] = field(default_factory=dict)  # content path -> picture
     links_checked: int = 0
 
     @functools.cached_property
@@ -106,6 +109,11 @@ class Site:
 
     def section(self, kind: str) -> list[Article]:
         return [a for a in self.articles if a.kind == kind]
+
+    def image_of(self, article: Article) -> Picture | None:
+        """The picture an article's `image:` names (its social card and thumbnail)."""
+        image = article.meta.image
+        return find_picture(article.rel, image.src, self.pictures)[0] if image else None
 
 
 by_section_order = attrgetter("sort_key")
@@ -121,7 +129,8 @@ PanelSources = dict[str, list[tuple[str, str, tuple[str, ...]]]]  # panels by co
 
 def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glossary,
                drafts: bool, unparsed: set[str], problems: Problems,
-               known_panels: dict[str, PanelSources] | None = None) -> Site:
+               known_panels: dict[str, PanelSources] | None = None,
+               pictures: dict[str, Picture] | None = None) -> Site:
     """Give each article its URL and work out the cross-links between articles.
 
     `known_panels` holds the panels of earlier builds by a digest of the front matter and
@@ -157,8 +166,20 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
     known_panels.clear()
     known_panels[key] = known
     linked = {a: frozenset(edges.get(a, ())) for a in articles}
+    pictures = pictures or {}
+    for article in articles:
+        _check_image(article, pictures, problems)
     return Site(config, articles, {a.rel: a for a in articles}, draft_sources, unparsed,
-                panels, linked, glossary)
+                panels, linked, glossary, pictures)
+
+
+def _check_image(article: Article, pictures: dict[str, Picture], problems: Problems) -> None:
+    """Report an `image:` that is not a picture that can be published."""
+    image, doc = article.meta.image, article.doc
+    if image is not None:
+        message = find_picture(doc.rel, image.src, pictures)[1]
+        if message:
+            problems.error(doc.rel, doc.line_of("image"), "image", message)
 
 
 def _panels_key(config: SiteConfig, documents: list[Document], drafts: bool) -> str:

@@ -32,6 +32,7 @@ class PageState:
     links: list[Link] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # ids a link could target
     glossary_uses: set[str] = field(default_factory=set)  # anchors of the terms linked
+    pictures: dict[str, str] = field(default_factory=dict)  # content path -> digest, shown
     _link_offsets: dict[str, int] = field(default_factory=dict)  # where each href was last found
 
     def line_at(self, offset: int) -> int:

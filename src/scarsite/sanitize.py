@@ -32,19 +32,21 @@ from markdown.treeprocessors import Treeprocessor
 _PIPELINE_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "hr", "br",
     "ul", "ol", "li", "dl", "dt", "dd", "em", "strong", "a", "img", "abbr", "sup",
-    "table", "thead", "tbody", "tr", "th", "td", "div", "span",
+    "table", "thead", "tbody", "tr", "th", "td", "div", "span", "figure", "figcaption",
+    "picture", "source",
 }
 # Formatting that editors may write as raw HTML: none of it runs, loads or submits anything.
 _HAND_WRITTEN_TAGS = {
     "b", "i", "u", "s", "del", "ins", "mark", "small", "sub", "kbd", "samp", "var", "q",
-    "cite", "dfn", "time", "caption", "colgroup", "col", "tfoot", "figure", "figcaption",
-    "details", "summary", "wbr",
+    "cite", "dfn", "time", "caption", "colgroup", "col", "tfoot", "details", "summary", "wbr",
 }
 TAGS = frozenset(_PIPELINE_TAGS | _HAND_WRITTEN_TAGS)
 ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"id", "class", "title", "lang", "dir"}),
     "a": frozenset({"href", "aria-describedby"}),  # aria-describedby: glossary tooltips
-    "img": frozenset({"src", "alt", "width", "height"}),
+    "img": frozenset({"src", "alt", "width", "height", "srcset", "sizes", "loading",
+                      "decoding"}),
+    "source": frozenset({"srcset", "sizes", "type"}),  # made only from the site's pictures
     "span": frozenset({"role", "data-pagefind-ignore"}),  # the glossary tooltip
     "ol": frozenset({"start", "reversed", "type"}),
     "li": frozenset({"value"}),
@@ -65,11 +67,26 @@ _ALLOWED = ("articles may use HTML only for text formatting, links, images, list
             "tables: no scripts, styles, frames, forms or event handlers")
 _ALIGNMENTS = frozenset({"left", "center", "right"})
 
+
+
+def _same_site_srcset(tag: str, attribute: str, value: str) -> str | None:
+    """A `srcset` (a list of picture addresses, which nh3 does not check as it checks `src`)
+    is kept only if every address in it is on this site: the pipeline writes them for the
+    site's own pictures, never to load anything from elsewhere."""
+    if attribute != "srcset":
+        return value
+    addresses = [candidate.split()[0] for candidate in value.split(",") if candidate.split()]
+    if all(_scheme(a) == "" and not a.replace("\\", "/").startswith("//") for a in addresses):
+        return value
+    return None
+
+
 _cleaner = nh3.Cleaner(
     tags=set(TAGS), clean_content_tags=set(_CLEAN_CONTENT_TAGS),
     attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
     url_schemes=set(URL_SCHEMES), strip_comments=True,
     link_rel=None,  # nh3 would otherwise add rel="noopener noreferrer" to every link
+    attribute_filter=_same_site_srcset,
 )
 
 

@@ -46,6 +46,14 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class Image:
+    """The picture that stands for an article: its social card and listing thumbnail."""
+
+    src: str  # as written: a path from the article's folder, e.g. 'images/rolling.svg'
+    alt: str
+
+
+@dataclass(frozen=True)
 class FrontMatter:
     """The typed front matter of an article; see the README for each key."""
 
@@ -65,12 +73,13 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     updated: date | None = None
     also_known_as: tuple[str, ...] = ()  # the words readers use: 'pockmarks', 'pitted scars'
+    image: Image | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
 _FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
-               "draft", "aliases", "updated", "also_known_as", "extra")
+               "draft", "aliases", "updated", "also_known_as", "image", "extra")
 
 
 
@@ -139,7 +148,7 @@ class _Checker:
             weight=self.typed(data, "weight", int, "a whole number", 0),
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
-            also_known_as=self.also_known_as(data, kind),
+            also_known_as=self.also_known_as(data, kind), image=self.image(data),
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
         )
 
@@ -333,6 +342,31 @@ class _Checker:
             else:
                 names.append(item.strip())
         return tuple(names)
+
+    def image(self, data: dict[Any, Any]) -> Image | None:
+        value = data.get("image")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            self.error("image", "needs alt text as well as the picture: write it as "
+                       f"'image: {{src: {value}, alt: \"what the picture shows\"}}'")
+            return None
+        if not isinstance(value, dict):
+            self.error("image", f"must be a mapping with src and alt, not {_show(value)}")
+            return None
+        for key in value:
+            if key not in ("src", "alt"):
+                self.error("image", f"unknown key '{key}'{did_you_mean(str(key), ('src', 'alt'))}"
+                           "; use src and alt")
+        src, alt = value.get("src"), value.get("alt")
+        if not isinstance(src, str) or not src.strip():
+            self.error("image", "needs 'src': the picture's path from this article's folder, "
+                       "e.g. images/rolling.svg")
+        if not isinstance(alt, str) or not alt.strip():
+            self.error("image", "needs 'alt': text that says what the picture shows")
+        if not (isinstance(src, str) and src.strip() and isinstance(alt, str) and alt.strip()):
+            return None
+        return Image(src.strip(), alt.strip())
 
     def aliases(self, data: dict[Any, Any]) -> tuple[str, ...]:
         value = self.typed(data, "aliases", list, "a list of old paths", [])
