@@ -264,8 +264,9 @@ def _prepare_raster(file: PictureFile, digest: str, name: str) -> Picture:
             path = f"{name}-{width}.{'jpg' if out == 'jpeg' else out}"
             files[path] = _encode(resized, out)
             variants.append(Variant(path, width, out))
-    return Picture(file.rel, digest, upright.width, upright.height, tuple(variants),
-                   files=files)
+    largest = variants[-1].width
+    return Picture(file.rel, digest, largest, round(upright.height * largest / upright.width),
+                   tuple(variants), files=files)
 
 
 def _too_many_pixels(width: int = 0, height: int = 0) -> str:
@@ -277,7 +278,8 @@ def _too_many_pixels(width: int = 0, height: int = 0) -> str:
 def _widths(original: int) -> list[int]:
     """The widths to make: each standard width below the original, and the original up to
     the largest standard width (never enlarged)."""
-    return [w for w in WIDTHS if w < original] + [min(original, WIDTHS[-1])]
+    largest = min(original, WIDTHS[-1])
+    return [w for w in WIDTHS if w < largest] + [largest]
 
 
 def _encode(image: Image.Image, format: str) -> bytes:

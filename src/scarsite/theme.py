@@ -15,11 +15,14 @@ from typing import Any
 import jinja2
 
 from .errors import Problems
+from .images import Picture
 from .model import Article, Site
 from .names import TEMPLATES_DIR
 from .static import StaticFiles
 from .structured import glossary_data, structured_data
 from .text import long_date
+
+THUMBNAIL_WIDTH = 96  # CSS pixels: a listing's thumbnail beside the title and summary
 
 
 class Theme:
@@ -49,6 +52,7 @@ class Theme:
         self.env.globals.update(
             url=self.url, asset=self.asset, changed=changed, site_page=self.site_page,
             has_page=self.has_page, structured_data=self.structured_data,
+            picture=self.picture, thumbnail=self.thumbnail,
             glossary_data=self.glossary_data)
         self.env.filters.update(url=self.url, absolute=self.absolute, long_date=long_date)
 
@@ -116,6 +120,20 @@ class Theme:
     def has_page(self, slug: str) -> bool:
         """Whether the site has a page at content/pages/<slug>.md (themes may link it if so)."""
         return slug in self.site.pages
+
+    def picture(self, article: Article) -> Picture | None:
+        """The picture an article's `image:` names, if it can be shown."""
+        return self.site.image_of(article)
+
+    def thumbnail(self, article: Article) -> dict[str, Any] | None:
+        """The smallest file of an article's picture, and its size shown THUMBNAIL_WIDTH wide."""
+        picture = self.site.image_of(article)
+        if picture is None:
+            return None
+        smallest = min(picture.sources("svg" if picture.is_svg else picture.fallback.format),
+                       key=lambda v: v.width)
+        return {"src": self.site.config.base_path + smallest.path, "width": THUMBNAIL_WIDTH,
+                "height": max(1, round(THUMBNAIL_WIDTH * picture.height / picture.width))}
 
     def structured_data(self, page: Article) -> dict[str, Any]:
         return structured_data(page, self.site, self.absolute)
