@@ -348,6 +348,13 @@ def test_the_disk_cache_keeps_prepared_pictures_for_the_next_build(pictured_site
     assert build(options).ok
     db = sqlite3.connect(pictured_site / ".scarsite-cache" / "cache.sqlite")
     assert db.execute("SELECT count(*) FROM pictures").fetchone() == (3,)
+    assert build(options).up_to_date
     (pictured_site / "content/scar-types/images/unused.png").unlink()
-    assert build(options).ok
+    assert not build(options).up_to_date  # a picture is an input like an article
     assert db.execute("SELECT count(*) FROM pictures").fetchone() == (2,)
+    write_pictures(pictured_site, {"content/scar-types/images/rolling.svg":
+                                   SVG.format("<circle r='5'/>").encode()})
+    report = build(options)
+    assert report.ok and not report.up_to_date
+    new_svg = soup_of(pictured_site, "guides/g/index.html").select_one(".body img")["src"]
+    assert b"circle" in (pictured_site / "build" / new_svg[1:]).read_bytes()

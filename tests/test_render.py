@@ -63,3 +63,19 @@ def test_stylesheet_is_fingerprinted_and_referenced(make_site: Callable[..., Pat
     assert len(first) == len(second) == 1 and first != second
     assert f'href="/static/{second[0]}"' in (site / "build/index.html").read_text()
     assert (site / "build/static/img/dot.gif").read_bytes() == b"GIF89a"
+
+
+def test_the_which_scar_guide_is_offered_on_the_home_page_and_the_scar_types_page(
+        make_themed_site: Callable[..., Path]) -> None:
+    files = {"content/scar-types/rolling.md": article("Rolling scars", "scar-type"),
+             "content/guides/g.md": article("Another guide", "guide")}
+    site = make_themed_site(files, name="without")
+    assert build(BuildOptions(source=site, search=False, cache=False)).ok
+    assert 'class="chooser"' not in (site / "build/index.html").read_text()
+    guide = {"content/guides/which-scar-is-mine.md": article("Which scar is mine?", "guide")}
+    site = make_themed_site({**files, **guide}, name="with")
+    assert build(BuildOptions(source=site, search=False, cache=False)).ok
+    link = '<a href="/guides/which-scar-is-mine/">Which scar is mine?</a>'
+    for page in ("index.html", "scar-types/index.html"):
+        assert link in (site / "build" / page).read_text(), page
+    assert 'class="chooser"' not in (site / "build/guides/index.html").read_text()

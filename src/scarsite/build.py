@@ -1,4 +1,4 @@
-"""The build pipeline: settings, load, parse, model, Markdown, (editorial,) static, render, write.
+"""The build pipeline: settings, load, parse, pictures, model, Markdown, (editorial,) render, write.
 
 `build()` runs the stages in order, collecting every problem they report.
 Output is written only when no stage found an error (or, with `strict`, a

@@ -17,7 +17,7 @@ import jinja2
 from .errors import Problems
 from .images import Picture
 from .model import Article, Site
-from .names import TEMPLATES_DIR
+from .names import CONTENT_DIR, TEMPLATES_DIR
 from .static import StaticFiles
 from .structured import glossary_data, structured_data
 from .text import long_date
@@ -52,7 +52,7 @@ class Theme:
         self.env.globals.update(
             url=self.url, asset=self.asset, changed=changed, site_page=self.site_page,
             has_page=self.has_page, structured_data=self.structured_data,
-            picture=self.picture, thumbnail=self.thumbnail,
+            picture=self.picture, thumbnail=self.thumbnail, article_at=self.article_at,
             glossary_data=self.glossary_data)
         self.env.filters.update(url=self.url, absolute=self.absolute, long_date=long_date)
 
@@ -116,6 +116,11 @@ class Theme:
         if page is None:
             raise LookupError(f"site_page('{slug}'): no page content/pages/{slug}.md")
         return page
+
+    def article_at(self, source: str) -> Article | None:
+        """The published article whose file is content/<source>, e.g.
+        article_at('guides/which-scar-is-mine.md'); None if there is none."""
+        return self.site.by_source.get(f"{CONTENT_DIR}/{source}")
 
     def has_page(self, slug: str) -> bool:
         """Whether the site has a page at content/pages/<slug>.md (themes may link it if so)."""
