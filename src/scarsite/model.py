@@ -1,9 +1,10 @@
 """Model stage: articles with URLs, and the cross-links between scar types, treatments and the rest.
 
 Input: parsed `Document`s. Output: a `Site` holding the published articles in
-section order, a URL for each, and for each article the panels of linked and
-related articles. Links are symmetric: naming a term from either side links
-both pages, once. Reports unknown terms, links to drafts and URL collisions.
+section order, a URL for each, for each article the panels of linked and
+related articles, and the evidence level of each linked treatment and scar type.
+Links are symmetric: naming a term from either side links both pages, once.
+Reports unknown terms, links to drafts and URL collisions.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from .config import KIND_BY_SECTION, KINDS, SiteConfig
 from .errors import Problems, did_you_mean
 from .frontmatter import Document
 from .glossary import Glossary
-from .names import SEARCH_DIR, STATIC_DIR
+from .names import COMPARE_DIR, SEARCH_DIR, STATIC_DIR
 from .schema import SLUG, FrontMatter
 
 # Output paths of the site's own pages, which no article, site page or alias may take;
 # the folders hold files the build copies or generates.
-SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/", "compare/",
-              "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
-SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR)
+SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/",
+              f"{COMPARE_DIR}/", "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
+# Folders the site fills itself: compare/ holds a comparison page for each scar type.
+SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR, COMPARE_DIR)
 RELATED_LIMIT = 4
 _KIND_ORDER = {name: index for index, name in enumerate(KINDS)}
 
@@ -98,6 +100,8 @@ class Site:
     linked: dict[Article, frozenset[Article]]  # the symmetric links made by front matter terms
     glossary: Glossary = field(default_factory=Glossary)
     links_checked: int = 0
+    # (treatment, scar type) -> the evidence level for that pair, for each linked pair
+    pair_evidence: dict[tuple[Article, Article], str] = field(default_factory=dict)
 
     @functools.cached_property
     def pages(self) -> dict[str, Article]:
@@ -107,6 +111,11 @@ class Site:
     def section(self, kind: str) -> list[Article]:
         return [a for a in self.articles if a.kind == kind]
 
+    def evidence_for(self, treatment: Article, scar_type: Article) -> str | None:
+        """How strong the evidence is for treating `scar_type` with `treatment`: the level the
+        treatment gives for it, else the treatment's own; None if they are not linked."""
+        return self.pair_evidence.get((treatment, scar_type))
+
 
 by_section_order = attrgetter("sort_key")
 
@@ -114,6 +123,11 @@ by_section_order = attrgetter("sort_key")
 def page_path(kind: str, slug: str) -> str:
     """The output path of an article; the one place URLs of articles are made."""
     return f"{KINDS[kind].url_prefix}{slug}/"
+
+
+def comparison_path(scar_type: Article) -> str:
+    """The output path of the comparison of the treatments for one scar type."""
+    return f"{COMPARE_DIR}/{scar_type.slug}/"
 
 
 PanelSources = dict[str, list[tuple[str, str, tuple[str, ...]]]]  # panels by content path
@@ -158,7 +172,22 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
     known_panels[key] = known
     linked = {a: frozenset(edges.get(a, ())) for a in articles}
     return Site(config, articles, {a.rel: a for a in articles}, draft_sources, unparsed,
-                panels, linked, glossary)
+                panels, linked, glossary, pair_evidence=_pair_evidence(articles, linked))
+
+
+def _pair_evidence(articles: list[Article], linked: dict[Article, frozenset[Article]]
+                   ) -> dict[tuple[Article, Article], str]:
+    """The evidence level of each linked (treatment, scar type), whichever side named it."""
+    levels = {}
+    for treatment in articles:
+        meta = treatment.meta
+        if treatment.kind != "treatment" or meta.evidence is None:
+            continue  # a treatment without a level is already reported
+        for scar_type in linked[treatment]:
+            if scar_type.kind == "scar-type":
+                levels[treatment, scar_type] = meta.evidence_by_scar_type.get(scar_type.slug,
+                                                                              meta.evidence)
+    return levels
 
 
 def _panels_key(config: SiteConfig, documents: list[Document], drafts: bool) -> str:
