@@ -125,9 +125,10 @@ def page_path(kind: str, slug: str) -> str:
     return f"{KINDS[kind].url_prefix}{slug}/"
 
 
-def comparison_path(scar_type: Article) -> str:
-    """The output path of the comparison of the treatments for one scar type."""
-    return f"{COMPARE_DIR}/{scar_type.slug}/"
+def comparison_path(scar_type: Article | None) -> str:
+    """The output path of the comparison of every treatment (None), or of the treatments for
+    one scar type."""
+    return f"{COMPARE_DIR}/{scar_type.slug}/" if scar_type else f"{COMPARE_DIR}/"
 
 
 PanelSources = dict[str, list[tuple[str, str, tuple[str, ...]]]]  # panels by content path

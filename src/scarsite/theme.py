@@ -49,7 +49,7 @@ class Theme:
         self.env.globals.update(
             url=self.url, asset=self.asset, changed=changed, site_page=self.site_page,
             has_page=self.has_page, structured_data=self.structured_data,
-            glossary_data=self.glossary_data)
+            glossary_data=self.glossary_data, evidence_for=self.evidence_for)
         self.env.filters.update(url=self.url, absolute=self.absolute, long_date=long_date)
 
     def use(self, site: Site, static: StaticFiles) -> None:
@@ -116,6 +116,10 @@ class Theme:
     def has_page(self, slug: str) -> bool:
         """Whether the site has a page at content/pages/<slug>.md (themes may link it if so)."""
         return slug in self.site.pages
+
+    def evidence_for(self, treatment: Article, scar_type: Article) -> str | None:
+        """The evidence level for treating `scar_type` with `treatment` (None if not linked)."""
+        return self.site.evidence_for(treatment, scar_type)
 
     def structured_data(self, page: Article) -> dict[str, Any]:
         return structured_data(page, self.site, self.absolute)
