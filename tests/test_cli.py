@@ -34,7 +34,7 @@ def test_build_succeeds_and_prints_a_summary(make_site: Callable[..., Path]) -> 
     assert lines[3] == "links     0 internal links checked"
     assert lines[4] == "problems  0 errors, 0 warnings"
     assert lines[5].startswith("time      ") and "markdown" in lines[5] and "write" in lines[5]
-    assert lines[6] == f"output    {site}/build/ (13 files, 13 changed)"
+    assert lines[6] == f"output    {site}/build/ (14 files, 14 changed)"
     assert (site / "build/treatments/subcision/index.html").is_file()
 
 

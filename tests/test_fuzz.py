@@ -37,7 +37,7 @@ from scarsite.load import Source, _read_text
 from scarsite.markup import _rewrite
 from scarsite.model import Site, build_site
 from scarsite.pagestate import PageState
-from scarsite.schema import _FIXED_KEYS, SLUG, FrontMatter, slugify
+from scarsite.schema import _FIXED_KEYS, EVIDENCE_LEVELS, SLUG, FrontMatter, slugify
 from scarsite.yamldepth import yaml_nesting
 
 from .conftest import article
@@ -135,6 +135,9 @@ def _assert_valid(meta: FrontMatter, section: str) -> None:
         assert all(part not in ("", ".", "..") for part in alias.split("/"))
     for slugs in meta.terms.values():
         assert all(SLUG.match(slug) for slug in slugs)
+    named = {slug for slugs in meta.terms.values() for slug in slugs}
+    assert meta.evidence_by_scar_type.keys() <= named
+    assert set(meta.evidence_by_scar_type.values()) <= set(EVIDENCE_LEVELS)
 
 
 nested_data = st.recursive(

@@ -118,3 +118,54 @@ def test_site_pages_keep_their_folders_and_cannot_take_site_urls(
     ]
     assert report.site.by_source["content/pages/about/evidence.md"].path == "about/evidence/"
     assert report.site.by_source["content/pages/about.md"].path == "about/"
+
+
+def test_pair_evidence_is_the_treatments_level_for_the_scar_type_else_its_own(
+        make_site: Callable[..., Path]) -> None:
+    report = _site(make_site, {
+        "content/scar-types/rolling.md": article("Rolling", "scar-type"),
+        "content/scar-types/boxcar.md": article("Boxcar", "scar-type", treatments="[peel]"),
+        "content/scar-types/keloid.md": article("Keloid", "scar-type"),
+        "content/treatments/laser.md": article("Laser", "treatment", evidence="moderate",
+                                               scar_types="{rolling: moderate, boxcar: limited}"),
+        "content/treatments/needling.md": article("Needling", "treatment", evidence="moderate",
+                                                  scar_types="[rolling]"),
+        # named from the scar type's side only: the treatment's own level
+        "content/treatments/peel.md": article("Peel", "treatment", evidence="insufficient"),
+    })
+    assert report.ok, [str(p) for p in report.problems.items]
+    site = report.site
+    articles = {a.slug: a for a in site.articles}
+    levels = {(t, s): site.evidence_for(articles[t], articles[s])
+              for t in ("laser", "needling", "peel") for s in ("rolling", "boxcar", "keloid")}
+    assert levels == {
+        ("laser", "rolling"): "moderate", ("laser", "boxcar"): "limited",
+        ("laser", "keloid"): None,
+        ("needling", "rolling"): "moderate", ("needling", "boxcar"): None,
+        ("needling", "keloid"): None,
+        ("peel", "rolling"): None, ("peel", "boxcar"): "insufficient", ("peel", "keloid"): None,
+    }
+
+
+def test_a_scar_type_named_with_a_level_must_exist(make_site: Callable[..., Path]) -> None:
+    report = _site(make_site, {
+        "content/scar-types/rolling.md": article("Rolling", "scar-type"),
+        "content/treatments/laser.md": article(
+            "Laser", "treatment", scar_types="\n  rolling: limited\n  rollng: limited"),
+    })
+    assert [str(p) for p in report.problems.sorted()] == [
+        "content/treatments/laser.md:11: scar_types: unknown scar type 'rollng' "
+        "(did you mean 'rolling'?)"]
+
+
+def test_no_article_or_alias_can_take_a_comparison_page(make_site: Callable[..., Path]) -> None:
+    report = _site(make_site, {
+        "content/scar-types/rolling.md": article("Rolling", "scar-type"),
+        "content/pages/compare/rolling.md": article("P", "page"),
+        "content/guides/g.md": article("G", "guide", aliases="[compare/rolling]"),
+    })
+    assert [str(p) for p in report.problems.sorted()] == [
+        "content/guides/g.md:7: aliases: 'compare/rolling' is already used by the site itself",
+        "content/pages/compare/rolling.md:1: slug: 'compare/rolling' gives the URL "
+        "/compare/rolling/, which the site itself already has",
+    ]

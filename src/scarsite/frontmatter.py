@@ -50,7 +50,7 @@ class Document:
     body: str
     body_line: int  # file line of the body's first line
     lines: dict[str, int]  # front matter key -> file line
-    item_lines: dict[str, tuple[int, ...]]  # list key -> file line of each item
+    item_lines: dict[str, tuple[int, ...]]  # list or mapping key -> line of each item
 
     @property
     def rel(self) -> str:
@@ -309,4 +309,6 @@ def _key_lines(node: yaml.Node,
             lines[name] = first_line + key.start_mark.line
             if isinstance(value, yaml.SequenceNode):
                 items[name] = tuple(first_line + item.start_mark.line for item in value.value)
+            elif isinstance(value, yaml.MappingNode):  # e.g. `scar_types: {rolling: moderate}`
+                items[name] = tuple(first_line + item.start_mark.line for item, _ in value.value)
     return lines, items

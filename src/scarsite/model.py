@@ -1,9 +1,10 @@
 """Model stage: articles with URLs, and the cross-links between scar types, treatments and the rest.
 
 Input: parsed `Document`s. Output: a `Site` holding the published articles in
-section order, a URL for each, and for each article the panels of linked and
-related articles. Links are symmetric: naming a term from either side links
-both pages, once. Reports unknown terms, links to drafts and URL collisions.
+section order, a URL for each, for each article the panels of linked and
+related articles, and the evidence level of each linked treatment and scar type.
+Links are symmetric: naming a term from either side links both pages, once.
+Reports unknown terms, links to drafts and URL collisions.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from .frontmatter import Document
 from .glossary import Glossary
 from .images import OUTPUT_FOLDER as PICTURES_DIR
 from .images import Picture, find_picture
-from .names import SEARCH_DIR, STATIC_DIR
+from .names import COMPARE_DIR, SEARCH_DIR, STATIC_DIR
 from .schema import SLUG, FrontMatter
 
 # Output paths of the site's own pages, which no article, site page or alias may take;
 # the folders hold files the build copies or generates.
-SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/", "compare/",
-              "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
-SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR, PICTURES_DIR)
+SITE_PATHS = ("", "404.html", "sitemap.xml", "feed.xml", "robots.txt", "search/",
+              f"{COMPARE_DIR}/", "glossary/", *(k.url_prefix for k in KINDS.values() if k.listed))
+# Folders the site fills itself: compare/ holds a comparison page for each scar type,
+# images/ the pictures articles show.
+SITE_FOLDERS = (STATIC_DIR, SEARCH_DIR, COMPARE_DIR, PICTURES_DIR)
 RELATED_LIMIT = 4
 _KIND_ORDER = {name: index for index, name in enumerate(KINDS)}
 
@@ -101,6 +104,8 @@ class Site:
     glossary: Glossary = field(default_factory=Glossary)
     pictures: dict[str, Picture] = field(default_factory=dict)  # content path -> picture
     links_checked: int = 0
+    # (treatment, scar type) -> the evidence level for that pair, for each linked pair
+    pair_evidence: dict[tuple[Article, Article], str] = field(default_factory=dict)
 
     @functools.cached_property
     def pages(self) -> dict[str, Article]:
@@ -115,6 +120,11 @@ class Site:
         image = article.meta.image
         return find_picture(article.rel, image.src, self.pictures)[0] if image else None
 
+    def evidence_for(self, treatment: Article, scar_type: Article) -> str | None:
+        """How strong the evidence is for treating `scar_type` with `treatment`: the level the
+        treatment gives for it, else the treatment's own; None if they are not linked."""
+        return self.pair_evidence.get((treatment, scar_type))
+
 
 by_section_order = attrgetter("sort_key")
 
@@ -122,6 +132,12 @@ by_section_order = attrgetter("sort_key")
 def page_path(kind: str, slug: str) -> str:
     """The output path of an article; the one place URLs of articles are made."""
     return f"{KINDS[kind].url_prefix}{slug}/"
+
+
+def comparison_path(scar_type: Article | None) -> str:
+    """The output path of the comparison of every treatment (None), or of the treatments for
+    one scar type."""
+    return f"{COMPARE_DIR}/{scar_type.slug}/" if scar_type else f"{COMPARE_DIR}/"
 
 
 PanelSources = dict[str, list[tuple[str, str, tuple[str, ...]]]]  # panels by content path
@@ -170,7 +186,8 @@ def build_site(config: SiteConfig, documents: Iterable[Document], glossary: Glos
     for article in articles:
         _check_image(article, pictures, problems)
     return Site(config, articles, {a.rel: a for a in articles}, draft_sources, unparsed,
-                panels, linked, glossary, pictures)
+                panels, linked, glossary, pictures,
+                pair_evidence=_pair_evidence(articles, linked))
 
 
 def _check_image(article: Article, pictures: dict[str, Picture], problems: Problems) -> None:
@@ -180,6 +197,21 @@ def _check_image(article: Article, pictures: dict[str, Picture], problems: Probl
         message = find_picture(doc.rel, image.src, pictures)[1]
         if message:
             problems.error(doc.rel, doc.line_of("image"), "image", message)
+
+
+def _pair_evidence(articles: list[Article], linked: dict[Article, frozenset[Article]]
+                   ) -> dict[tuple[Article, Article], str]:
+    """The evidence level of each linked (treatment, scar type), whichever side named it."""
+    levels = {}
+    for treatment in articles:
+        meta = treatment.meta
+        if treatment.kind != "treatment" or meta.evidence is None:
+            continue  # a treatment without a level is already reported
+        for scar_type in linked[treatment]:
+            if scar_type.kind == "scar-type":
+                levels[treatment, scar_type] = meta.evidence_by_scar_type.get(scar_type.slug,
+                                                                              meta.evidence)
+    return levels
 
 
 def _panels_key(config: SiteConfig, documents: list[Document], drafts: bool) -> str:

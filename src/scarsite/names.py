@@ -9,3 +9,4 @@ OUTPUT_DIR = "build"  # where `scarsite build` publishes the site
 CACHE_DIR = ".scarsite-cache"
 PREVIEW_DIR = f"{CACHE_DIR}/preview"  # what `scarsite serve` serves
 SEARCH_DIR = "pagefind"  # the search index, inside the output
+COMPARE_DIR = "compare"  # the comparison of the treatments, and one for each scar type

@@ -28,6 +28,9 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 # Dates outside these years are typing mistakes, and date arithmetic near year 9999
 # (the next review, 120 months on) would fail.
 _YEARS = (1900, 2999)
+# Trials grade a treatment for a scar type, so a treatment may give a level for each scar type
+# it names (`scar_types: {rolling: moderate}`): (kind of article, kind of taxonomy) of the pair.
+LEVELLED_PAIR = ("treatment", "scar-type")
 
 @dataclass(frozen=True)
 class Reference:
@@ -66,6 +69,9 @@ class FrontMatter:
     slug: str
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     evidence: str | None = None
+    # The level a treatment gives for a scar type it names in the mapping form; a scar type it
+    # names in a list, or one that names it, has the treatment's own `evidence`.
+    evidence_by_scar_type: dict[str, str] = field(default_factory=dict)
     facts: Facts | None = None
     references: tuple[Reference, ...] = ()
     weight: int = 0
@@ -139,10 +145,11 @@ class _Checker:
         if updated and updated < reviewed:
             self.problems.warn(self.source.rel, self.lines["updated"], "updated",
                                f"{updated} is before reviewed ({reviewed}); remove it")
+        terms, evidence_by_scar_type = self.terms(data, kind, taxonomy_names)
         return FrontMatter(
             title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
             next_review=next_review or add_months(reviewed, self.config.review_interval_months),
-            terms=self.terms(data, kind, taxonomy_names),
+            terms=terms, evidence_by_scar_type=evidence_by_scar_type,
             evidence=self.evidence(data, kind), facts=self.facts(data, kind),
             references=references, slug=self.slug(data),
             weight=self.typed(data, "weight", int, "a whole number", 0),
@@ -243,18 +250,52 @@ class _Checker:
                 facts[key] = str(item)
         return Facts(**facts)
 
-    def terms(self, data: dict[Any, Any], kind: str,
-              names: list[str]) -> dict[str, tuple[str, ...]]:
+    def terms(self, data: dict[Any, Any], kind: str, names: list[str]
+              ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+        """The slugs named under each taxonomy key, and the evidence level given for each
+        scar type a treatment names in the mapping form."""
         if kind == "page":
             for name in names:
                 if name in data:
                     self.error(name, "site pages are not linked to scar types or treatments; "
                                "link to articles in the text instead")
-            return {}
-        return {name: self.slugs(data, name) for name in names if name in data}
+            return {}, {}
+        terms: dict[str, tuple[str, ...]] = {}
+        levels: dict[str, str] = {}
+        for name in names:
+            if name not in data:
+                continue
+            value = data[name]
+            if isinstance(value, dict):
+                taxonomy = self.config.taxonomy(name)
+                if taxonomy is not None and (kind, taxonomy.kind) == LEVELLED_PAIR:
+                    levels.update(self.levels(name, value))
+                else:
+                    example = next(iter(value), "slug")
+                    self.error(name, "only a treatment gives an evidence level for each scar "
+                               f"type; write a list, e.g. [{example}]")
+                value = list(value)  # the slugs are still checked and linked
+            terms[name] = self.slugs(name, value)
+        return terms, levels
 
-    def slugs(self, data: dict[Any, Any], key: str) -> tuple[str, ...]:
-        value = data.get(key)
+    def levels(self, key: str, value: dict[Any, Any]) -> dict[str, str]:
+        """The evidence level of each scar type in a treatment's `key: {slug: level}`."""
+        levels = {}
+        for index, (slug, level) in enumerate(value.items()):
+            if not isinstance(slug, str) or not SLUG.match(slug):
+                continue  # reported with the other slugs
+            if level is None:
+                self.error(key, f"{slug} has no evidence level; use one of "
+                           f"{', '.join(EVIDENCE_LEVELS)}", index)
+            elif level not in EVIDENCE_LEVELS:
+                hint = did_you_mean(level, EVIDENCE_LEVELS) if isinstance(level, str) else ""
+                self.error(key, f"{_show(level)} is not an evidence level for {slug}{hint}; "
+                           f"use one of {', '.join(EVIDENCE_LEVELS)}", index)
+            else:
+                levels[slug] = level
+        return levels
+
+    def slugs(self, key: str, value: Any) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):

@@ -53,7 +53,7 @@ class Theme:
             url=self.url, asset=self.asset, changed=changed, site_page=self.site_page,
             has_page=self.has_page, structured_data=self.structured_data,
             picture=self.picture, thumbnail=self.thumbnail, article_at=self.article_at,
-            glossary_data=self.glossary_data)
+            glossary_data=self.glossary_data, evidence_for=self.evidence_for)
         self.env.filters.update(url=self.url, absolute=self.absolute, long_date=long_date)
 
     def use(self, site: Site, static: StaticFiles) -> None:
@@ -139,6 +139,10 @@ class Theme:
                        key=lambda v: v.width)
         return {"src": self.site.config.base_path + smallest.path, "width": THUMBNAIL_WIDTH,
                 "height": max(1, round(THUMBNAIL_WIDTH * picture.height / picture.width))}
+
+    def evidence_for(self, treatment: Article, scar_type: Article) -> str | None:
+        """The evidence level for treating `scar_type` with `treatment` (None if not linked)."""
+        return self.site.evidence_for(treatment, scar_type)
 
     def structured_data(self, page: Article) -> dict[str, Any]:
         return structured_data(page, self.site, self.absolute)

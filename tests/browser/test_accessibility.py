@@ -39,6 +39,7 @@ TEMPLATE_PAGES = {
     "site-page": ("page.html", "about/"),
     "site-sub-page": ("page.html", "about/evidence/"),
     "comparison": ("compare.html", "compare/"),
+    "comparison-of-a-scar-type": ("compare-scar-type.html", "compare/rolling/"),
     "glossary": ("glossary.html", "glossary/"),
     "search-results": ("search.html", "search/?q=pockmarks"),
     "not-found": ("404.html", "no-such-page/"),

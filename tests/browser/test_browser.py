@@ -181,46 +181,111 @@ def test_every_treatment_row_of_the_comparison_links_to_its_page(tab: Tab) -> No
     listed = {a.get_attribute("href"): a.inner_text().strip()
               for a in page.locator(".article-list > li > a:not(.evidence)").all()}
     tab.goto("compare/")
-    rows = page.locator("table.compare tbody tr")
-    row_links = {a.get_attribute("href"): a.inner_text().strip()
-                 for a in rows.locator("th[scope=row] a").all()}
-    assert rows.count() == len(row_links) == len(listed) >= 10
-    assert row_links == listed
-    other_links = {a.get_attribute("href") for a in page.locator("table.compare a").all()}
+    for table in ("table.compare-matrix", "table.compare-facts"):
+        rows = page.locator(f"{table} tbody tr")
+        row_links = {a.get_attribute("href"): a.inner_text().strip()
+                     for a in rows.locator("th[scope=row] a").all()}
+        assert rows.count() == len(row_links) == len(listed) >= 10, table
+        assert row_links == listed, table
+    other_links = {a.get_attribute("href") for a in page.locator("main a").all()}
     for href, title in row_links.items():
         response = tab.goto(href or "")
         assert response.status == 200, href
         assert _h1(page) == title
-    targets: dict[str, set[str]] = {}  # the other links: "Yes" cells and evidence levels
+    targets: dict[str, set[str]] = {}  # the other links: comparisons and evidence levels
     for href in other_links - row_links.keys():
         path, _, fragment = (href or "").partition("#")
         targets.setdefault(path, set()).add(fragment)
-    assert targets
+    assert {tab.server.url(f"compare/{slug}/") for slug in ("ice-pick", "rolling")} <= {
+        tab.server.url(path) for path in targets}
     for path, fragments in sorted(targets.items()):
         assert tab.goto(path).status == 200, path
         for fragment in fragments - {""}:
             expect(page.locator(f"[id='{fragment}']")).to_have_count(1)
 
 
-def test_comparison_page_fits_a_375_px_screen_and_the_table_scrolls_in_its_box(
-        new_tab: TabFactory) -> None:
+# Sizes of the page, and of each table against the box it sits in, in CSS pixels.
+_WIDTHS = """() => ({
+    page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth,
+    tables: [...document.querySelectorAll('main table')].map(t => ({
+        table: t.scrollWidth, box: t.parentElement.clientWidth,
+        right: t.getBoundingClientRect().right}))
+})"""
+
+
+@pytest.mark.parametrize("path", ["compare/", "compare/rolling/"])
+def test_comparison_fits_a_1280_px_screen_with_nothing_behind_a_sideways_scroll(
+        new_tab: TabFactory, path: str) -> None:
+    tab = new_tab(width=1280, height=800)
+    tab.goto(path)
+    sizes = tab.page.evaluate(_WIDTHS)
+    assert sizes["view"] == 1280
+    assert sizes["page"] <= sizes["view"], sizes
+    assert sizes["tables"], sizes
+    for table in sizes["tables"]:
+        assert table["table"] <= table["box"], sizes
+        assert table["right"] <= sizes["view"], sizes
+    # shown as tables, with rows no taller than their content: 4 lines of the longest cell
+    rows = tab.page.evaluate("""() => [...document.querySelectorAll('table.compare tbody tr')]
+        .map(row => {
+            const cells = [...row.children];
+            const line = parseFloat(getComputedStyle(cells[0]).lineHeight);
+            return {height: row.getBoundingClientRect().height, line,
+                    display: getComputedStyle(row).display};
+        })""")
+    assert rows and all(row["display"] == "table-row" for row in rows), rows
+    assert max(row["height"] for row in rows) <= 4 * rows[0]["line"] + 16, rows
+
+
+@pytest.mark.parametrize("path", ["compare/", "compare/rolling/"])
+def test_comparison_reads_on_a_375_px_screen_as_labelled_cards(new_tab: TabFactory,
+                                                               path: str) -> None:
     tab = new_tab(**PHONE)
     page = tab.page
-    tab.goto("compare/")
-    sizes = page.evaluate("""() => {
-        const box = document.querySelector('.table-scroll');
-        return {page: document.documentElement.scrollWidth,
-                view: document.documentElement.clientWidth,
-                box: box.scrollWidth, boxView: box.clientWidth};
-    }""")
+    tab.goto(path)
+    sizes = page.evaluate(_WIDTHS)
     assert sizes["view"] == PHONE["width"]
-    assert sizes["page"] <= sizes["view"], sizes  # no horizontal scroll of the page
-    assert sizes["box"] > sizes["boxView"], sizes  # the wide table scrolls inside its box
-    region = page.get_by_role("region", name=re.compile("^Treatments for acne scars compared"))
-    region.focus()  # a focusable region: keyboard users can scroll it with the arrow keys
-    page.keyboard.press("ArrowRight")
-    expect(region).not_to_have_js_property("scrollLeft", 0)
-    expect(page.locator("table.compare tbody th[scope=row]").first).to_be_in_viewport()
+    assert sizes["page"] <= sizes["view"], sizes  # no sideways scroll of the page
+    for table in sizes["tables"]:
+        assert table["table"] <= table["box"], sizes
+    # each cell shows the column it is in: "Sessions: 4 to 6", not a bare "4 to 6"
+    cell = page.locator("table.compare tbody td").first
+    label = cell.get_attribute("data-label")
+    assert cell.evaluate("el => getComputedStyle(el, '::before').content") == f'"{label}: "'
+    text = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
+                         "'table.compare tbody td')).fontSize)")
+    assert text >= 16  # readable without zooming
+    card = page.locator("table.compare tbody tr").first
+    card.scroll_into_view_if_needed()
+    expect(card).to_be_in_viewport(ratio=1)  # a whole card fits the screen's width
+
+
+@pytest.mark.parametrize("table", ["compare-matrix", "compare-facts"])
+def test_comparison_column_headers_stay_in_view_while_the_rows_scroll(new_tab: TabFactory,
+                                                                      table: str) -> None:
+    tab = new_tab(width=1280, height=800)
+    page = tab.page
+    tab.goto("compare/")
+    rows = page.locator(f"table.{table} tbody tr")
+    header = page.locator(f"table.{table} thead th").first
+    before = header.bounding_box()
+    # scroll until the table's first rows are above the top of the screen
+    rows.nth(rows.count() - 2).scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)
+    page.wait_for_function(f"() => document.querySelector('table.{table} tbody tr')"
+                           ".getBoundingClientRect().bottom < 0")
+    after = header.bounding_box()
+    assert before is not None and after is not None
+    assert before["y"] > 100, before  # it started lower down the page...
+    assert abs(after["y"]) < 1, after  # ...and now sits at the top of the screen
+    expect(header).to_be_in_viewport()
+    # ...above the rows that scroll beneath it (it is painted over them)
+    top_row = page.evaluate(f"""() => {{
+        const head = document.querySelector('table.{table} thead th').getBoundingClientRect();
+        const hit = document.elementFromPoint(head.left + 5, head.top + head.height / 2);
+        return hit.closest('thead') !== null;
+    }}""")
+    assert top_row
 
 
 # --- keyboard -----------------------------------------------------------------------------
