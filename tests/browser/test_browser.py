@@ -522,12 +522,14 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_screenshots_of_home_a_treatment_and_the_comparison(new_tab: TabFactory,
-                                                           width: int) -> None:
+def test_screenshots_of_a_treatment_a_scar_type_the_comparisons_and_the_guide(
+        new_tab: TabFactory, width: int) -> None:
     tab = new_tab(width=width, height=800)
     ARTIFACTS.mkdir(exist_ok=True)
     for name, path in (("home", ""), ("treatment", "treatments/subcision/"),
-                       ("compare", "compare/")):
+                       ("compare", "compare/"), ("compare-rolling", "compare/rolling/"),
+                       ("scar-type", "scar-types/rolling/"),
+                       ("which-scar", "guides/which-scar-is-mine/")):
         tab.goto(path)
         shot = ARTIFACTS / f"{name}-{width}.png"
         shot.unlink(missing_ok=True)
