@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LOCK := constraints.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: build compile test serve check golden clean bench lock
+.PHONY: build compile test serve check golden clean bench lock lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ serve: $(VENV)/.installed
 # e.g. make bench BENCH_FLAGS="--sizes 1000 --runs 3"
 bench: compile
 	$(BIN)/python benchmarks/run.py $(BENCH_FLAGS)
+
+# Lighthouse over the built site's main pages (needs Node.js; see benchmarks/lighthouse.py).
+lighthouse: build
+	$(BIN)/python benchmarks/lighthouse.py --site build
 
 golden: $(VENV)/.installed-test
 	$(BIN)/pytest tests/test_golden.py --update-golden
