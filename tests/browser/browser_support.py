@@ -266,6 +266,17 @@ class Tab:
 
 TabFactory = Callable[..., Tab]
 
+# Scrolls a page to its end, half a screen at a time, so that every lazy picture loads, and
+# waits until each is decoded.
+LOAD_EVERY_PICTURE = """async () => {
+  for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
+    scrollTo(0, y);
+    await new Promise(done => setTimeout(done, 50));
+  }
+  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+  scrollTo(0, 0);
+}"""
+
 
 def search_results(page: Page, word: str) -> set[str]:
     """Every result link Pagefind shows for `word`, pressing "Load more results" as needed."""

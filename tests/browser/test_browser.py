@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from ..conftest import GATE_COUNTS
 from .browser_support import (
     ARTIFACTS,
+    LOAD_EVERY_PICTURE,
     SiteServer,
     Tab,
     TabFactory,
@@ -531,6 +532,7 @@ def test_screenshots_of_a_treatment_a_scar_type_the_comparisons_and_the_guide(
                        ("scar-type", "scar-types/rolling/"),
                        ("which-scar", "guides/which-scar-is-mine/")):
         tab.goto(path)
+        tab.page.evaluate(LOAD_EVERY_PICTURE)  # lazy pictures show in the shot too
         shot = ARTIFACTS / f"{name}-{width}.png"
         shot.unlink(missing_ok=True)
         tab.page.screenshot(path=shot, full_page=True)

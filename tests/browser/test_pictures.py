@@ -10,25 +10,21 @@ import pytest
 from bs4 import BeautifulSoup
 
 from ..conftest import GATE_COUNTS
-from .browser_support import SiteServer, TabFactory, html_pages, page_url
+from .browser_support import LOAD_EVERY_PICTURE, SiteServer, TabFactory, html_pages, page_url
 
 PAGE_BUDGET = 60_000  # bytes of an article's HTML and stylesheet
 PICTURE_BUDGET = 150_000  # bytes of the pictures an article loads at 1,280 px
 
 # Sums every layout shift since the page started loading (buffered), as Lighthouse's CLS
 # does, once the page has been scrolled to the end so that lazy pictures have loaded too.
-_LAYOUT_SHIFT = """async () => {
+_LAYOUT_SHIFT = f"""async () => {{
   const shifts = [];
   new PerformanceObserver(list => shifts.push(...list.getEntries()))
-    .observe({type: "layout-shift", buffered: true});
-  for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
-    scrollTo(0, y);
-    await new Promise(done => setTimeout(done, 50));
-  }
-  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+    .observe({{type: "layout-shift", buffered: true}});
+  await ({LOAD_EVERY_PICTURE})();
   await new Promise(done => setTimeout(done, 200));
   return shifts.filter(s => !s.hadRecentInput).reduce((sum, s) => sum + s.value, 0);
-}"""
+}}"""
 _PICTURES_LOADED = """() => [...document.images].map(img => ({
   src: img.currentSrc, complete: img.complete, width: img.naturalWidth,
   shown: img.getBoundingClientRect().width}))"""
