@@ -79,6 +79,9 @@ class SiteConfig:
     long_sentence_words: int = 20  # sentences longer than this count as long
     review_warning_days: int = 60  # warn this many days before a review is due
     min_references: int = 2
+    # Every reference cited in the text ([@id]) and traceable (pmid, doi, url or isbn); a
+    # warning otherwise. Off by default: a site turns it on once its articles cite.
+    require_citations: bool = False
     from_defaults: bool = field(default=False, compare=False)
 
     @property
@@ -94,10 +97,11 @@ class SiteConfig:
 _TEXT = ((str,), "a string")
 _WHOLE = ((int,), "a whole number")
 _NUMBER = ((int, float), "a number")
+_BOOLEAN = ((bool,), "true or false")
 _SETTING_TYPES = {"title": _TEXT, "base_url": _TEXT, "language": _TEXT, "description": _TEXT,
                   "review_interval_months": _WHOLE, "grade_warning": _NUMBER,
                   "long_sentence_words": _WHOLE, "review_warning_days": _WHOLE,
-                  "min_references": _WHOLE}
+                  "min_references": _WHOLE, "require_citations": _BOOLEAN}
 _SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
 # \Z, not $: '$' also matches before a final newline.
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
