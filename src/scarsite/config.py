@@ -82,6 +82,8 @@ class SiteConfig:
     # Every reference cited in the text ([@id]) and traceable (pmid, doi, url or isbn); a
     # warning otherwise. Off by default: a site turns it on once its articles cite.
     require_citations: bool = False
+    # One word for one thing: each preferred term and the variants `scarsite check` flags.
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     from_defaults: bool = field(default=False, compare=False)
 
     @property
@@ -135,6 +137,8 @@ def load_config(site: Path, problems: Problems) -> SiteConfig:
         where = (SETTINGS_FILE, lines.of(key), key)
         if key == "taxonomies":
             values[key] = _taxonomies(value, lines, problems)
+        elif key == "terms":
+            values[key] = _terms(value, lines, problems)
         elif key not in _SETTING_TYPES:
             problems.error(*where, f"unknown setting{did_you_mean(key, _SETTING_KEYS)}")
         elif type(value) not in _SETTING_TYPES[key][0]:
@@ -210,6 +214,23 @@ def _taxonomies(value: object, lines: _KeyLines, problems: Problems) -> tuple[Ta
         title = spec.get("title", KINDS[kind].title)
         taxonomies.append(Taxonomy(name, kind, str(title)))
     return tuple(taxonomies)
+
+
+def _terms(value: object, lines: _KeyLines, problems: Problems
+           ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        problems.error(SETTINGS_FILE, lines.of("terms"), "terms", "must be a table of "
+                       'preferred terms, e.g. "dark marks" = ["dark patches"]')
+        return ()
+    terms = []
+    for preferred, variants in value.items():
+        if not (isinstance(variants, list) and variants
+                and all(isinstance(v, str) and v.strip() for v in variants)):
+            problems.error(SETTINGS_FILE, lines.of(preferred), f"terms.{preferred}",
+                           "must be a list of the words to replace, e.g. [\"dark patches\"]")
+            continue
+        terms.append((preferred, tuple(v.strip() for v in variants)))
+    return tuple(terms)
 
 
 class _KeyLines:

@@ -60,6 +60,14 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class ClinicalReview:
+    """A review by a clinician, once one has happened (never filled in ahead of it)."""
+
+    date: date
+    reviewer: str
+
+
+@dataclass(frozen=True)
 class Image:
     """The picture that stands for an article: its social card and listing thumbnail."""
 
@@ -91,12 +99,14 @@ class FrontMatter:
     updated: date | None = None
     also_known_as: tuple[str, ...] = ()  # the words readers use: 'pockmarks', 'pitted scars'
     image: Image | None = None
+    clinical_review: ClinicalReview | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
 _FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
-               "draft", "aliases", "updated", "also_known_as", "image", "extra")
+               "draft", "aliases", "updated", "also_known_as", "image", "clinical_review",
+               "extra")
 
 
 
@@ -167,6 +177,7 @@ class _Checker:
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
             also_known_as=self.also_known_as(data, kind), image=self.image(data),
+            clinical_review=self.clinical_review(data),
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
         )
 
@@ -423,6 +434,29 @@ class _Checker:
             else:
                 names.append(item.strip())
         return tuple(names)
+
+    def clinical_review(self, data: dict[Any, Any]) -> ClinicalReview | None:
+        value = data.get("clinical_review")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error("clinical_review", "must be a mapping with date and reviewer, e.g. "
+                       "{date: 2027-01-31, reviewer: \"Dr A Smith, dermatologist\"}")
+            return None
+        for key in value:
+            if key not in ("date", "reviewer"):
+                self.error("clinical_review", f"unknown key '{key}'"
+                           f"{did_you_mean(str(key), ('date', 'reviewer'))}; use date and reviewer")
+        # Checked as a date, its mistakes reported at the clinical_review line.
+        day = self.date({"clinical_review": value["date"]}, "clinical_review") \
+            if "date" in value else None
+        if "date" not in value:
+            self.error("clinical_review", "needs 'date': when the clinician reviewed it")
+        reviewer = value.get("reviewer")
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            self.error("clinical_review", "needs 'reviewer': the clinician's name and role")
+            return None
+        return ClinicalReview(day, reviewer.strip()) if day else None
 
     def image(self, data: dict[Any, Any]) -> Image | None:
         value = data.get("image")
