@@ -78,13 +78,16 @@ def _about(article: Article, site: Site,
         return condition
     if article.kind == "treatment":
         return _entity(article, absolute)
-    return [_entity(a, absolute) for a in linked if a.kind in ENTITY_TYPES]
+    # A guide is about many things; their other names are on their own pages (and pages are
+    # kept under 60 KB).
+    return [_entity(a, absolute, other_names=False) for a in linked if a.kind in ENTITY_TYPES]
 
 
-def _entity(article: Article, absolute: Callable[[Article | str], str]) -> dict[str, Any]:
+def _entity(article: Article, absolute: Callable[[Article | str], str],
+            other_names: bool = True) -> dict[str, Any]:
     entity: dict[str, Any] = {"@type": ENTITY_TYPES[article.kind], "name": article.title,
                               "url": absolute(article)}
-    if article.meta.also_known_as:
+    if other_names and article.meta.also_known_as:
         entity["alternateName"] = list(article.meta.also_known_as)
     return entity
 
@@ -99,7 +102,7 @@ def _citation(reference: Reference) -> dict[str, Any]:
     if reference.url:
         citation["url"] = reference.url
     elif links:
-        citation["url"] = links[0]
+        citation["url"] = links.pop(0)  # given once: pages are kept under 60 KB
     if links:
         citation["sameAs"] = links
     return citation
