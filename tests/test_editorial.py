@@ -148,3 +148,34 @@ def test_editorial_settings_are_checked(config: SiteConfig, problems: Problems) 
         "pyproject.toml:2: grade_warning: must be a number, not 'high'",
         "pyproject.toml:3: min_references: must not be negative, not -1",
     ]
+
+
+TERMS = ('[tool.scarsite.terms]\n"dark marks" = ["dark patches", "dark spots"]\n'
+         '"dented scars" = ["pitted scars"]\n')
+
+
+@with_sample_site({"pyproject.toml": f"[tool.scarsite]\n{TERMS}",
+                   "content/guides/g.md": article("G", "guide", (
+                       "## Dark Patches after acne\n\nDark marks fade.\nSome dark\n"
+                       "spots last longer.\n\nSome people call them \"pitted scars\" or "
+                       "`pitted scars`.\nBut Pitted scars is not our word; dark-patches-x "
+                       "is a slug.\n"))})
+def test_a_variant_of_a_sites_term_is_a_warning_at_its_line_unless_quoted(
+        site_model: Site, bodies: dict[str, Body], problems: Problems) -> None:
+    _report(site_model, bodies, problems)
+    terms = [str(p) for p in problems.items if p.field == "terms"]
+    assert terms == [
+        "content/guides/g.md:9: warning: terms: 'dark patches': write 'dark marks', the site's "
+        "word for it (in quotes if you name the other word on purpose)",
+        "content/guides/g.md:12: warning: terms: 'dark spots': write 'dark marks', the site's "
+        "word for it (in quotes if you name the other word on purpose)",
+        "content/guides/g.md:16: warning: terms: 'pitted scars': write 'dented scars', the "
+        "site's word for it (in quotes if you name the other word on purpose)"]
+
+
+@with_sample_site({"pyproject.toml": '[tool.scarsite.terms]\n"dark marks" = "dark patches"\n',
+                   "content/guides/g.md": article("G", "guide")})
+def test_the_terms_setting_is_checked(config: SiteConfig, problems: Problems) -> None:
+    assert [str(p) for p in problems.items] == [
+        "pyproject.toml:2: terms.dark marks: must be a list of the words to replace, e.g. "
+        "[\"dark patches\"]"]

@@ -279,7 +279,8 @@ CASES = [
              "sources", "content/scar-types/hostile.md"))),
     Case("type-references-item", write(article("Hostile", "scar-type", references="[42]"),
                                        "content/scar-types/hostile.md"),
-         (at(7, "references: item 1 must be text or a mapping with text, url, doi, pmid",
+         (at(7, "references: item 1 must be text or a mapping with text, id, url, doi, "
+             "pmid, isbn, preprint",
              "content/scar-types/hostile.md"),
           at(7, "warning: references: none given; a scar-type article should cite its "
              "sources", "content/scar-types/hostile.md"))),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from bs4 import BeautifulSoup
+
 from scarsite.build import BuildOptions, build
 
 from .conftest import article
@@ -79,3 +82,40 @@ def test_the_which_scar_guide_is_offered_on_the_home_page_and_the_scar_types_pag
     for page in ("index.html", "scar-types/index.html"):
         assert link in (site / "build" / page).read_text(), page
     assert 'class="chooser"' not in (site / "build/guides/index.html").read_text()
+
+
+def test_pages_say_when_the_evidence_was_checked_and_whether_a_clinician_has_reviewed(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({
+        "content/guides/checked.md": article("Checked", "guide"),
+        "content/guides/reviewed.md": article(
+            "Reviewed", "guide",
+            clinical_review='{date: 2025-02-01, reviewer: "Dr A. Example, dermatologist"}')})
+    assert build(BuildOptions(source=site, search=False, cache=False)).ok
+
+    def review(page: str) -> list[str]:
+        html = (site / "build/guides" / page / "index.html").read_text()
+        footer = BeautifulSoup(html, "html.parser").select_one("footer.review")
+        return [" ".join(e.get_text().split()) for e in footer.select("dt, dd")]
+    evidence = ["Evidence checked",
+                "1 January 2025, by Editorial team (evidence review); awaiting clinical review"]
+    assert review("checked")[:4] == [*evidence, "Clinical review", "Not yet"]
+    assert review("reviewed")[:4] == [*evidence, "Clinical review",
+                                      "1 February 2025, by Dr A. Example, dermatologist"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('{date: 2025-02-01}', "clinical_review: needs 'reviewer': the clinician's name and role"),
+    ('{date: soon, reviewer: "Dr A"}',
+     "clinical_review: 'soon' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"),
+    ('{reviewer: "Dr A", when: 2025-02-01}',
+     "clinical_review: unknown key 'when'; use date and reviewer"),
+    ('"Dr A"', 'clinical_review: must be a mapping with date and reviewer, e.g. {date: '
+     '2027-01-31, reviewer: "Dr A Smith, dermatologist"}'),
+])
+def test_a_wrong_clinical_review_is_an_error_at_its_line(
+        make_themed_site: Callable[..., Path], value: str, message: str) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide",
+                                                            clinical_review=value)})
+    report = build(BuildOptions(source=site, search=False, cache=False))
+    assert [str(p) for p in report.problems.errors][:1] == [f"content/guides/g.md:7: {message}"]

@@ -55,7 +55,7 @@ def test_real_site_article_pages_show_review_and_disclaimer(
     assert report.site is not None
     for article in report.site.articles:
         html = (output / article.path / "index.html").read_text()
-        assert "Last reviewed" in html and "Reviewed by" in html
+        assert "Evidence checked" in html and "Clinical review" in html
         assert ("Next review due" in html) == (article.kind != "page")
         assert "Medical disclaimer" in html
         assert article.meta.reviewer in html

@@ -79,6 +79,11 @@ class SiteConfig:
     long_sentence_words: int = 20  # sentences longer than this count as long
     review_warning_days: int = 60  # warn this many days before a review is due
     min_references: int = 2
+    # Every reference cited in the text ([@id]) and traceable (pmid, doi, url or isbn); a
+    # warning otherwise. Off by default: a site turns it on once its articles cite.
+    require_citations: bool = False
+    # One word for one thing: each preferred term and the variants `scarsite check` flags.
+    terms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     from_defaults: bool = field(default=False, compare=False)
 
     @property
@@ -94,10 +99,11 @@ class SiteConfig:
 _TEXT = ((str,), "a string")
 _WHOLE = ((int,), "a whole number")
 _NUMBER = ((int, float), "a number")
+_BOOLEAN = ((bool,), "true or false")
 _SETTING_TYPES = {"title": _TEXT, "base_url": _TEXT, "language": _TEXT, "description": _TEXT,
                   "review_interval_months": _WHOLE, "grade_warning": _NUMBER,
                   "long_sentence_words": _WHOLE, "review_warning_days": _WHOLE,
-                  "min_references": _WHOLE}
+                  "min_references": _WHOLE, "require_citations": _BOOLEAN}
 _SETTING_KEYS = [f.name for f in fields(SiteConfig) if f.name != "from_defaults"]
 # \Z, not $: '$' also matches before a final newline.
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")
@@ -131,6 +137,8 @@ def load_config(site: Path, problems: Problems) -> SiteConfig:
         where = (SETTINGS_FILE, lines.of(key), key)
         if key == "taxonomies":
             values[key] = _taxonomies(value, lines, problems)
+        elif key == "terms":
+            values[key] = _terms(value, lines, problems)
         elif key not in _SETTING_TYPES:
             problems.error(*where, f"unknown setting{did_you_mean(key, _SETTING_KEYS)}")
         elif type(value) not in _SETTING_TYPES[key][0]:
@@ -206,6 +214,23 @@ def _taxonomies(value: object, lines: _KeyLines, problems: Problems) -> tuple[Ta
         title = spec.get("title", KINDS[kind].title)
         taxonomies.append(Taxonomy(name, kind, str(title)))
     return tuple(taxonomies)
+
+
+def _terms(value: object, lines: _KeyLines, problems: Problems
+           ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        problems.error(SETTINGS_FILE, lines.of("terms"), "terms", "must be a table of "
+                       'preferred terms, e.g. "dark marks" = ["dark patches"]')
+        return ()
+    terms = []
+    for preferred, variants in value.items():
+        if not (isinstance(variants, list) and variants
+                and all(isinstance(v, str) and v.strip() for v in variants)):
+            problems.error(SETTINGS_FILE, lines.of(preferred), f"terms.{preferred}",
+                           "must be a list of the words to replace, e.g. [\"dark patches\"]")
+            continue
+        terms.append((preferred, tuple(v.strip() for v in variants)))
+    return tuple(terms)
 
 
 class _KeyLines:

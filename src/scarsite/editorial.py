@@ -103,6 +103,7 @@ def editorial_report(site: Site, bodies: dict[str, Body], today: date,
                         site.glossary)
         report.articles.append(stats)
         _check(article, stats, config, problems)
+        _check_terms(article, config, problems)
     return report
 
 
@@ -168,6 +169,27 @@ def _check(article: Article, stats: ArticleStats, config: SiteConfig,
                        "and update 'reviewed'")
     elif stats.days_to_review <= config.review_warning_days:
         problems.warn(*where, f"review due on {stats.next_review}, in {stats.days_to_review} days")
+
+
+# Words in quotes are named on purpose ('some call them "pitted scars"'): not flagged.
+_QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|`[^`\n]*`')
+
+
+def _check_terms(article: Article, config: SiteConfig, problems: Problems) -> None:
+    """A warning at each line of the body that uses a variant instead of the site's term."""
+    if not config.terms:
+        return
+    doc = article.doc
+    patterns = [(preferred, variant, re.compile(
+        r"(?<![\w-])" + r"\s+".join(map(re.escape, variant.split())) + r"(?![\w-])", re.I))
+        for preferred, variants in config.terms for variant in variants]
+    text = _QUOTED.sub(lambda m: " " * len(m[0]), doc.body)
+    found = sorted((doc.body_line + text.count("\n", 0, match.start()), variant, preferred)
+                   for preferred, variant, pattern in patterns
+                   for match in pattern.finditer(text))
+    for line, variant, preferred in found:
+        problems.warn(doc.rel, line, "terms", f"'{variant}': write '{preferred}', the site's "
+                      "word for it (in quotes if you name the other word on purpose)")
 
 
 def split_sentences(text: str) -> list[str]:

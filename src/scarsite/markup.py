@@ -33,6 +33,8 @@ from .bounds import (
     time_limit,
 )
 from .callouts import CalloutProcessor
+from .citations import CITATION, CitationProcessor, report_uncited
+from .citations import PRIORITY as CITATION_PRIORITY
 from .errors import Problem, Problems, did_you_mean
 from .images import find_picture
 from .model import Article, Site
@@ -61,12 +63,14 @@ class Heading:
 class Body:
     """An article body rendered to HTML."""
 
-    __slots__ = ("anchors", "digest", "html", "pictures", "toc", "words")
+    __slots__ = ("anchors", "citations", "digest", "html", "pictures", "toc", "words")
 
     def __init__(self, html: str, toc: tuple[Heading, ...], anchors: frozenset[str],
-                 words: int, digest: str = "", pictures: tuple[str, ...] = ()) -> None:
+                 words: int, digest: str = "", pictures: tuple[str, ...] = (),
+                 citations: dict[str, tuple[str, ...]] | None = None) -> None:
         self.html, self.toc, self.anchors, self.words = html, toc, anchors, words
         self.pictures = pictures  # content paths of the pictures shown
+        self.citations = citations or {}  # reference id -> ids of the places citing it
         self.digest = digest or hashlib.sha1(html.encode("utf-8")).hexdigest()
 
 
@@ -94,7 +98,9 @@ def render_bodies(site: Site, problems: Problems, known: dict[str, Converted] | 
     """
     known = {} if known is None else known
     context = _context_hash(site)
-    keys = {a.rel: hashlib.sha256(f"{context}{a.rel}\0{a.doc.body_digest}".encode()).hexdigest()
+    # A body's citation numbers are its references' places in the front matter's list.
+    keys = {a.rel: hashlib.sha256(f"{context}{a.rel}\0{a.doc.body_digest}\0"
+                                  f"{[r.id for r in a.meta.references]}".encode()).hexdigest()
             for a in site.articles}
     converted: dict[str, Converted] = {}
     todo = []
@@ -210,8 +216,11 @@ def _convert(converter: markdown.Markdown, article: Article, site: Site,
     html = clean(html)
     toc = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     _warn_h1(article, problems)
+    if site.config.require_citations:
+        report_uncited(page, problems)
     body = Body(html, toc, frozenset(page.anchors), _word_count(article.doc.body),
-                pictures=tuple(page.pictures))
+                pictures=tuple(page.pictures),
+                citations={ref: tuple(places) for ref, places in page.citations.items()})
     targets = {link.target: site.by_source[link.target].path for link in page.links
                if link.target}
     return Converted(body, page.links, page.glossary_uses, targets, page.pictures)
@@ -221,7 +230,8 @@ def _context_hash(site: Site) -> str:
     """What, besides its own text, every body's HTML depends on. (scarsite's own code and
     settings are not in it: a cache kept on disk is dropped whole when they change.)"""
     glossary = [(e.term, e.definition, e.aliases) for e in site.glossary.entries]
-    return hashlib.sha256(repr((site.config.base_path, glossary)).encode()).hexdigest()
+    return hashlib.sha256(repr((site.config.base_path, site.config.require_citations,
+                                glossary)).encode()).hexdigest()
 
 
 def _report_anchor(source: str, link: Link, bodies: dict[str, Body], problems: Problems) -> None:
@@ -243,6 +253,8 @@ class _LinkRewriter(Treeprocessor):
             if element.tag == "img":
                 _show_picture(element, page)
                 continue
+            if element.get("id", "").startswith("cite-"):
+                continue  # a citation: its link goes to the reference list, not in the body
             for attribute in ("href", "src"):
                 if attribute in element.attrib:
                     element.set(attribute, _rewrite(element.attrib[attribute], page))
@@ -252,6 +264,8 @@ class _ScarsiteExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After inline links exist (20) and the toc has given headings ids (5); callout
         # headings come after the toc, so they stay out of "On this page".
+        md.inlinePatterns.register(CitationProcessor(CITATION, md), "scarsite-citations",
+                                   CITATION_PRIORITY)
         md.treeprocessors.register(_LinkRewriter(md), "scarsite-links", 1)
         md.treeprocessors.register(CalloutProcessor(md), "scarsite-callouts", 0.9)
         md.treeprocessors.register(TermLinker(md), "scarsite-terms", 0.8)

@@ -33,6 +33,8 @@ class PageState:
     anchors: set[str] = field(default_factory=set)  # ids a link could target
     glossary_uses: set[str] = field(default_factory=set)  # anchors of the terms linked
     pictures: dict[str, str] = field(default_factory=dict)  # content path -> digest, shown
+    citations: dict[str, list[str]] = field(default_factory=dict)  # reference id -> anchors
+    _text_offsets: dict[str, int] = field(default_factory=dict)  # where each text was last found
     _link_offsets: dict[str, int] = field(default_factory=dict)  # where each href was last found
 
     def line_at(self, offset: int) -> int:
@@ -49,6 +51,17 @@ class PageState:
         if start == -1:
             return self.article.doc.body_line
         self._link_offsets[href] = start + len(href)
+        return self.line_at(start)
+
+    def line_of_text(self, text: str) -> int:
+        """The file line of a piece of the body's text, taking repeats in order."""
+        body = self.article.doc.body
+        start = body.find(text, self._text_offsets.get(text, 0))
+        if start == -1:
+            start = body.find(text)
+        if start == -1:
+            return self.article.doc.body_line
+        self._text_offsets[text] = start + len(text)
         return self.line_at(start)
 
     @staticmethod

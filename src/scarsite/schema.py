@@ -25,6 +25,9 @@ SUMMARY_LIMIT = 300
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
 _ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+\Z")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+CITATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*\Z")
+_ISBN = re.compile(r"^(97[89][- ]?)?[0-9][- 0-9]{7,15}[0-9Xx]\Z")
+_REFERENCE_FIELDS = ("id", "text", "url", "doi", "pmid", "isbn", "preprint")
 # Dates outside these years are typing mistakes, and date arithmetic near year 9999
 # (the next review, 120 months on) would fail.
 _YEARS = (1900, 2999)
@@ -38,6 +41,14 @@ class Reference:
     url: str | None = None
     doi: str | None = None
     pmid: str | None = None
+    id: str | None = None  # what the text cites it by: [@id]
+    isbn: str | None = None
+    preprint: bool = False  # not yet peer reviewed: said beside it
+
+    @property
+    def traceable(self) -> bool:
+        """Whether a reader can find it: it has an address or an identifier."""
+        return bool(self.url or self.doi or self.pmid or self.isbn)
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,14 @@ class Facts:
     interval: str | None = None
     downtime: str | None = None
     cost: str | None = None
+
+
+@dataclass(frozen=True)
+class ClinicalReview:
+    """A review by a clinician, once one has happened (never filled in ahead of it)."""
+
+    date: date
+    reviewer: str
 
 
 @dataclass(frozen=True)
@@ -80,12 +99,14 @@ class FrontMatter:
     updated: date | None = None
     also_known_as: tuple[str, ...] = ()  # the words readers use: 'pockmarks', 'pitted scars'
     image: Image | None = None
+    clinical_review: ClinicalReview | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
 _FIXED_KEYS = (*REQUIRED, "next_review", "evidence", "facts", "references", "slug", "weight",
-               "draft", "aliases", "updated", "also_known_as", "image", "extra")
+               "draft", "aliases", "updated", "also_known_as", "image", "clinical_review",
+               "extra")
 
 
 
@@ -156,6 +177,7 @@ class _Checker:
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
             also_known_as=self.also_known_as(data, kind), image=self.image(data),
+            clinical_review=self.clinical_review(data),
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
         )
 
@@ -313,26 +335,43 @@ class _Checker:
 
     def references(self, data: dict[Any, Any]) -> tuple[Reference, ...]:
         value = self.typed(data, "references", list, "a list", [])
-        references = []
+        references: list[Reference] = []
+        ids: set[str] = set()
         for index, item in enumerate(value):
             if isinstance(item, str) and item.strip():
-                references.append(Reference(item.strip()))
+                reference: Reference | None = Reference(item.strip())
             elif isinstance(item, dict):
                 reference = self.reference(item, index)
-                if reference:
-                    references.append(reference)
             else:
                 self.error("references", f"item {index + 1} must be text or a mapping with "
-                           "text, url, doi, pmid", index)
+                           "text, id, url, doi, pmid, isbn, preprint", index)
+                continue
+            if reference is None:
+                continue
+            if reference.id is not None and reference.id in ids:
+                self.error("references", f"id '{reference.id}' is given to two references; "
+                           "give each its own", index)
+            ids.add(reference.id or "")
+            if self.config.require_citations and not reference.traceable:
+                self.warn("references", f"item {index + 1} has no pmid, doi, url or isbn; add "
+                          "one so that readers can find it", index)
+            references.append(reference)
         return tuple(references)
 
+    def warn(self, key: str, message: str, index: int) -> None:
+        line = self.lines.get(key, 1)
+        if index < len(self.item_lines.get(key, ())):
+            line = self.item_lines[key][index]
+        self.problems.warn(self.source.rel, line, key, message)
+
     def reference(self, item: dict[Any, Any], index: int) -> Reference | None:
-        unknown = [str(k) for k in item if k not in ("text", "url", "doi", "pmid")]
+        unknown = [str(k) for k in item if k not in _REFERENCE_FIELDS]
         for key in unknown:
             self.error("references", f"unknown reference field '{key}'"
-                       f"{did_you_mean(key, ('text', 'url', 'doi', 'pmid'))}", index)
+                       f"{did_you_mean(key, _REFERENCE_FIELDS)}", index)
         text, url = item.get("text"), item.get("url")
         doi, pmid = item.get("doi"), item.get("pmid")
+        ident, isbn, preprint = item.get("id"), item.get("isbn"), item.get("preprint", False)
         if not isinstance(text, str) or not text.strip():
             self.error("references", f"item {index + 1} needs 'text'", index)
         if url is not None and not (isinstance(url, str) and re.match(r"^https?://\S+\Z", url)):
@@ -343,11 +382,23 @@ class _Checker:
                        "'10.1000/xyz123'", index)
         if pmid is not None and not re.match(r"^[0-9]{1,9}\Z", str(pmid)):
             self.error("references", f"pmid {_show(pmid)} is not a PubMed number", index)
+        if ident is not None and not (isinstance(ident, str) and CITATION_ID.match(ident)):
+            self.error("references", f"id {_show(ident)} is not an id such as 'cochrane-2016' "
+                       "(letters, digits, '-', '_', '.' and ':')", index)
+        if isbn is not None and not _ISBN.match(str(isbn)):
+            self.error("references", f"isbn {_show(isbn)} is not an ISBN such as "
+                       "'978-0-19-953556-9'", index)
+        if not isinstance(preprint, bool):
+            self.error("references", f"preprint must be true or false, not {_show(preprint)}",
+                       index)
         if unknown or not isinstance(text, str) or not text.strip():
             return None
         return Reference(text.strip(), url if isinstance(url, str) else None,
                          doi if isinstance(doi, str) else None,
-                         str(pmid) if pmid is not None else None)
+                         str(pmid) if pmid is not None else None,
+                         ident if isinstance(ident, str) and CITATION_ID.match(ident) else None,
+                         str(isbn) if isbn is not None and _ISBN.match(str(isbn)) else None,
+                         preprint is True)
 
     def slug(self, data: dict[Any, Any]) -> str:
         """The file name, or `slug:`; site pages keep their sub-folders: 'about/evidence'."""
@@ -383,6 +434,29 @@ class _Checker:
             else:
                 names.append(item.strip())
         return tuple(names)
+
+    def clinical_review(self, data: dict[Any, Any]) -> ClinicalReview | None:
+        value = data.get("clinical_review")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.error("clinical_review", "must be a mapping with date and reviewer, e.g. "
+                       "{date: 2027-01-31, reviewer: \"Dr A Smith, dermatologist\"}")
+            return None
+        for key in value:
+            if key not in ("date", "reviewer"):
+                self.error("clinical_review", f"unknown key '{key}'"
+                           f"{did_you_mean(str(key), ('date', 'reviewer'))}; use date and reviewer")
+        # Checked as a date, its mistakes reported at the clinical_review line.
+        day = self.date({"clinical_review": value["date"]}, "clinical_review") \
+            if "date" in value else None
+        if "date" not in value:
+            self.error("clinical_review", "needs 'date': when the clinician reviewed it")
+        reviewer = value.get("reviewer")
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            self.error("clinical_review", "needs 'reviewer': the clinician's name and role")
+            return None
+        return ClinicalReview(day, reviewer.strip()) if day else None
 
     def image(self, data: dict[Any, Any]) -> Image | None:
         value = data.get("image")
