@@ -57,11 +57,11 @@ def test_a_citation_is_a_numbered_link_to_its_reference_and_back(
     assert citations[1].get_text() == "2, 1"
     entries = soup.select(".references li")
     assert [li["id"] for li in entries] == ["ref-1", "ref-2", "ref-3"]
-    assert [a["href"] for a in entries[0].select("a.back-to-citation")] == ["#cite-1-1",
-                                                                            "#cite-1-2"]
-    assert [a.get_text() for a in entries[0].select("a.back-to-citation")] == [
-        "↩Back to the text1", "↩Back to the text2"]
-    assert [a["href"] for a in entries[1].select("a.back-to-citation")] == ["#cite-2-1"]
+    back = entries[0].select("a.back")
+    assert [(a["href"], a.get_text(), a["aria-label"]) for a in back] == [
+        ("#cite-1-1", "↩1", "Back to the text, 1"), ("#cite-1-2", "↩2", "Back to the text, 2")]
+    assert [(a["href"], a.get_text(), a["aria-label"]) for a in entries[1].select("a.back")] == [
+        ("#cite-2-1", "↩", "Back to the text")]
     assert "Preprint: not yet checked" in entries[2].get_text()
     assert "Preprint" not in entries[0].get_text()
 

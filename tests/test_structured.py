@@ -31,6 +31,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             references='[{text: "A trial.", doi: "10.1000/x1", pmid: "123"}, "A book."]'),
         "content/treatments/peels.md": article("Peels", "treatment", scar_types="[boxcar]"),
         "content/guides/basics.md": article("Basics", "guide", treatments="[subcision]"),
+        "content/guides/types.md": article("Types", "guide", scar_types="[rolling]",
+                                           treatments="[subcision]"),
     })
     report = build_site_at(site)
     assert report.ok, [str(p) for p in report.problems.items]
@@ -79,10 +81,12 @@ def test_treatment_is_a_therapy_with_citations(site: Path) -> None:
     assert data["publishingPrinciples"] == BASE + "about/"
 
 
-def test_guides_are_about_what_they_link_and_pages_are_web_pages(site: Path) -> None:
+def test_guides_are_about_the_scar_types_they_link_and_pages_are_web_pages(site: Path) -> None:
     guide = _json_ld(_page(site, "guides/basics"))
-    assert guide["about"] == [{"@type": "MedicalTherapy", "name": "Subcision",
-                               "url": BASE + "treatments/subcision/"}]
+    assert "about" not in guide  # it links a treatment only, which its text names
+    guide = _json_ld(_page(site, "guides/types"))
+    assert guide["about"] == [{"@type": "MedicalCondition", "name": "Rolling scars",
+                               "url": BASE + "scar-types/rolling/"}]
     about = _json_ld(_page(site, "about"))
     assert about["@type"] == "WebPage" and "audience" not in about
 

@@ -78,9 +78,9 @@ def _about(article: Article, site: Site,
         return condition
     if article.kind == "treatment":
         return _entity(article, absolute)
-    # A guide is about many things; their other names are on their own pages (and pages are
-    # kept under 60 KB).
-    return [_entity(a, absolute, other_names=False) for a in linked if a.kind in ENTITY_TYPES]
+    # A guide is about the conditions (scar types) it covers; the treatments it links are in
+    # its text. Listing those too, with other names, took a long guide past its 60 KB.
+    return [_entity(a, absolute, other_names=False) for a in linked if a.kind == "scar-type"]
 
 
 def _entity(article: Article, absolute: Callable[[Article | str], str],
