@@ -167,14 +167,14 @@ class _Checker:
             next_review = None
         review_due_known = reviewed is not None and (next_review is not None
                                                      or data.get("next_review") is None)
+        if updated and reviewed and updated < reviewed:
+            self.problems.warn(self.source.rel, self.lines["updated"], "updated",
+                               f"{updated} is before reviewed ({reviewed}); remove it")
         reviewed = reviewed or date(1970, 1, 1)
         references = self.references(data)
         if kinds <= {"scar-type", "treatment"} and not references:
             self.problems.warn(self.source.rel, self.lines.get("references", 1), "references",
                                f"none given; a {kind} article should cite its sources")
-        if updated and review_due_known and updated < reviewed:
-            self.problems.warn(self.source.rel, self.lines["updated"], "updated",
-                               f"{updated} is before reviewed ({reviewed}); remove it")
         terms, evidence_by_scar_type = self.terms(data, kind, kinds, taxonomy_names)
         return FrontMatter(
             title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
