@@ -58,6 +58,9 @@ class ArticleStats:
     cards: int
     next_review: str
     days_to_review: int
+    # False when `reviewed` or `next_review` is missing or unreadable (an error of its own):
+    # the two numbers above are then stand-ins, and the review is neither due nor overdue.
+    review_due_known: bool = True
 
 
 @dataclass
@@ -80,9 +83,10 @@ class EditorialReport:
             "long_sentence_share": round(sum(a.long_sentences for a in prose)
                                          / sentences, 3) if sentences else 0.0,
             "long_paragraphs": sum(a.long_paragraphs for a in prose),
-            "reviews_due_soon": sum(1 for a in self.articles
-                                    if 0 <= a.days_to_review <= due_soon),
-            "reviews_overdue": sum(1 for a in self.articles if a.days_to_review < 0),
+            "reviews_due_soon": sum(1 for a in self.articles if a.review_due_known
+                                    and 0 <= a.days_to_review <= due_soon),
+            "reviews_overdue": sum(1 for a in self.articles
+                                   if a.review_due_known and a.days_to_review < 0),
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -138,7 +142,7 @@ def measure(article: Article, body: Body, today: date, long_sentence_words: int,
                             if len(split_sentences(p)) > MAX_PARAGRAPH_SENTENCES),
         undefined_terms=undefined, references=len(meta.references), cards=prose.cards,
         next_review=meta.next_review.isoformat(),
-        days_to_review=(meta.next_review - today).days,
+        days_to_review=(meta.next_review - today).days, review_due_known=meta.review_due_known,
     )
 
 
@@ -164,6 +168,8 @@ def _check(article: Article, stats: ArticleStats, config: SiteConfig,
                       f"{stats.references} given; cite at least {config.min_references}")
     where = (rel, doc.line_of("next_review") if "next_review" in doc.lines
              else doc.line_of("reviewed"), "next_review")
+    if not stats.review_due_known:
+        return
     if stats.days_to_review < 0:
         problems.error(*where, f"review overdue since {stats.next_review}; review the article "
                        "and update 'reviewed'")

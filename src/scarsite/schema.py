@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from .config import KIND_BY_SECTION, KINDS, SiteConfig
-from .errors import Problems, did_you_mean
+from .errors import Problems, closest, did_you_mean
 from .load import Source
 from .text import add_months, slugify
 
@@ -101,6 +101,9 @@ class FrontMatter:
     image: Image | None = None
     clinical_review: ClinicalReview | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # False when `reviewed` or `next_review` is missing or wrong (already an error): the
+    # `next_review` above is then a stand-in that says nothing about when a review is due.
+    review_due_known: bool = True
 
 
 REQUIRED = ("title", "kind", "summary", "reviewed", "reviewer")
@@ -124,6 +127,9 @@ class _Checker:
                  item_lines: dict[str, tuple[int, ...]], problems: Problems) -> None:
         self.source, self.config, self.problems = source, config, problems
         self.lines, self.item_lines = lines, item_lines
+        # The fields an unknown key is a misspelling of ('sumary' for 'summary'): reported
+        # once, at the misspelling, and not again as missing.
+        self.misspelt: set[str] = set()
 
     def error(self, key: str, message: str, index: int | None = None) -> None:
         line = self.lines.get(key, 1)
@@ -134,13 +140,9 @@ class _Checker:
     def front_matter(self, data: dict[Any, Any]) -> FrontMatter:
         """The typed front matter; fields with mistakes (all reported) get stand-in values."""
         taxonomy_names = [t.name for t in self.config.taxonomies]
-        known = (*_FIXED_KEYS, *taxonomy_names)
-        for key in data:
-            if str(key) not in known:
-                self.error(str(key), f"unknown field{did_you_mean(str(key), known)}; "
-                           "put custom values under 'extra:'")
+        self.unknown_keys(data, (*_FIXED_KEYS, *taxonomy_names))
         for key in REQUIRED:
-            if data.get(key) is None:
+            if data.get(key) is None and key not in self.misspelt:
                 self.problems.error(self.source.rel, self.lines.get(key, 1), key,
                                     "has no value" if key in data else
                                     "required field is missing")
@@ -151,35 +153,57 @@ class _Checker:
         if len(summary) > SUMMARY_LIMIT:
             self.error("summary", f"is {len(summary)} characters; keep it to {SUMMARY_LIMIT}")
         reviewer = self.text(data, "reviewer") or ""
-        # A wrong or missing kind is reported; the folder's kind stands in so that the
-        # rest of the file is still checked.
-        kind = self.kind(data) or KIND_BY_SECTION[self.source.section].name
-        reviewed = self.date(data, "reviewed") or date(1970, 1, 1)
+        # The folder's kind is the article's kind: a wrong or missing `kind:` is reported
+        # and the folder's stands in. When `kind:` names another kind, either the file or
+        # `kind:` is in the wrong place, so the fields of both kinds are accepted: the kind
+        # error is the one mistake, not the fields that go with it.
+        kind = KIND_BY_SECTION[self.source.section].name
+        kinds = {kind} | ({declared} if (declared := self.kind(data)) else set())
+        reviewed = self.date(data, "reviewed")
         next_review = self.date(data, "next_review")
         updated = self.date(data, "updated")
-        if next_review and next_review <= reviewed:
+        if reviewed and next_review and next_review <= reviewed:
             self.error("next_review", f"{next_review} is not after reviewed ({reviewed})")
-        references = self.references(data)
-        if kind in ("scar-type", "treatment") and not references:
-            self.problems.warn(self.source.rel, self.lines.get("references", 1), "references",
-                               f"none given; a {kind} article should cite its sources")
-        if updated and updated < reviewed:
+            next_review = None
+        review_due_known = reviewed is not None and (next_review is not None
+                                                     or data.get("next_review") is None)
+        if updated and reviewed and updated < reviewed:
             self.problems.warn(self.source.rel, self.lines["updated"], "updated",
                                f"{updated} is before reviewed ({reviewed}); remove it")
-        terms, evidence_by_scar_type = self.terms(data, kind, taxonomy_names)
+        reviewed = reviewed or date(1970, 1, 1)
+        references = self.references(data)
+        if kinds <= {"scar-type", "treatment"} and not references:
+            self.problems.warn(self.source.rel, self.lines.get("references", 1), "references",
+                               f"none given; a {kind} article should cite its sources")
+        terms, evidence_by_scar_type = self.terms(data, kind, kinds, taxonomy_names)
         return FrontMatter(
             title=title, kind=kind, summary=summary, reviewed=reviewed, reviewer=reviewer,
             next_review=next_review or add_months(reviewed, self.config.review_interval_months),
             terms=terms, evidence_by_scar_type=evidence_by_scar_type,
-            evidence=self.evidence(data, kind), facts=self.facts(data, kind),
+            evidence=self.evidence(data, kinds), facts=self.facts(data, kinds),
             references=references, slug=self.slug(data),
             weight=self.typed(data, "weight", int, "a whole number", 0),
             draft=self.typed(data, "draft", bool, "true or false", False),
             aliases=self.aliases(data), updated=updated,
-            also_known_as=self.also_known_as(data, kind), image=self.image(data),
+            also_known_as=self.also_known_as(data, kinds), image=self.image(data),
             clinical_review=self.clinical_review(data),
             extra=self.typed(data, "extra", dict, "a mapping of 'key: value' lines", {}),
+            review_due_known=review_due_known,
         )
+
+    def unknown_keys(self, data: dict[Any, Any], known: tuple[str, ...]) -> None:
+        """Report each key that is not a field; note the fields misspelt."""
+        for key in map(str, data):
+            if key in known:
+                continue
+            meant = closest(key, known)
+            if meant is not None and meant not in data:
+                # The field it stands for is absent: the fix is the spelling.
+                self.misspelt.add(meant)
+                self.error(key, f"unknown field (did you mean '{meant}'?)")
+            else:
+                self.error(key, f"unknown field{did_you_mean(key, known)}; "
+                           "put custom values under 'extra:'")
 
     def typed(self, data: dict[Any, Any], key: str, kind: type, name: str, default: Any) -> Any:
         value = data.get(key)
@@ -238,12 +262,12 @@ class _Checker:
             return None
         return day
 
-    def evidence(self, data: dict[Any, Any], kind: str) -> str | None:
+    def evidence(self, data: dict[Any, Any], kinds: set[str]) -> str | None:
         value = data.get("evidence")
-        if kind != "treatment" and value is not None:
+        if "treatment" not in kinds and value is not None:
             self.error("evidence", "only treatment articles have an evidence level; remove it")
             return None
-        if kind == "treatment" and value is None:
+        if kinds == {"treatment"} and value is None and "evidence" not in self.misspelt:
             self.problems.error(self.source.rel, 1, "evidence", "required for a treatment: one "
                                 f"of {', '.join(EVIDENCE_LEVELS)}")
             return None
@@ -254,11 +278,11 @@ class _Checker:
             return None
         return value
 
-    def facts(self, data: dict[Any, Any], kind: str) -> Facts | None:
+    def facts(self, data: dict[Any, Any], kinds: set[str]) -> Facts | None:
         value = self.typed(data, "facts", dict, "a mapping of 'key: value' lines", None)
         if value is None:
             return None
-        if kind != "treatment":
+        if "treatment" not in kinds:
             self.error("facts", "only treatment articles have facts; remove them")
             return None
         facts = {}
@@ -272,13 +296,13 @@ class _Checker:
                 facts[key] = str(item)
         return Facts(**facts)
 
-    def terms(self, data: dict[Any, Any], kind: str, names: list[str]
+    def terms(self, data: dict[Any, Any], kind: str, kinds: set[str], names: list[str]
               ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
         """The slugs named under each taxonomy key, and the evidence level given for each
         scar type a treatment names in the mapping form."""
         if kind == "page":
             for name in names:
-                if name in data:
+                if name in data and kinds == {"page"}:
                     self.error(name, "site pages are not linked to scar types or treatments; "
                                "link to articles in the text instead")
             return {}, {}
@@ -290,7 +314,8 @@ class _Checker:
             value = data[name]
             if isinstance(value, dict):
                 taxonomy = self.config.taxonomy(name)
-                if taxonomy is not None and (kind, taxonomy.kind) == LEVELLED_PAIR:
+                if taxonomy is not None and (LEVELLED_PAIR[0] in kinds
+                                             and taxonomy.kind == LEVELLED_PAIR[1]):
                     levels.update(self.levels(name, value))
                 else:
                     example = next(iter(value), "slug")
@@ -422,9 +447,9 @@ class _Checker:
             return prefix + stem
         return prefix + value
 
-    def also_known_as(self, data: dict[Any, Any], kind: str) -> tuple[str, ...]:
+    def also_known_as(self, data: dict[Any, Any], kinds: set[str]) -> tuple[str, ...]:
         value = self.typed(data, "also_known_as", list, "a list of names", [])
-        if value and kind not in ("scar-type", "treatment"):
+        if value and not kinds & {"scar-type", "treatment"}:
             self.error("also_known_as", "only scar-type and treatment articles have other names")
             return ()
         names = []
