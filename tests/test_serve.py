@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -16,18 +18,18 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from scarsite.build import BuildOptions, build
-from scarsite.cli import main
-from scarsite.serve import OVERLAY_ID, Preview
+from scarsite.serve import OVERLAY_ID, PORTS_TRIED, SEARCH_NOTE, SEARCH_STAND_IN, Preview
 from scarsite.server import LiveServer
 
-from .conftest import article, live_preview, preview_server, tree_of
+from .conftest import PreviewServer, article, live_preview, preview_server, run_scarsite, tree_of
 
 
 def _same_as_clean_build(site: Path, preview: Preview, tmp_path: Path, step: str) -> None:
     clean = tmp_path / f"clean-{step}"
     report = build(BuildOptions(source=site, output=clean, search=False))
     assert report.ok, (step, [str(p) for p in report.problems.items])
-    assert tree_of(preview.output) == tree_of(clean), step
+    # The preview's search page says it has no index (see serve.SEARCH_STAND_IN).
+    assert tree_of(preview.output) == {**tree_of(clean), **SEARCH_STAND_IN}, step
 
 
 def test_preview_after_a_sequence_of_edits_equals_a_clean_build(
@@ -190,33 +192,176 @@ def test_a_save_during_a_rebuild_is_built_after_it_and_served(
     assert any(changed and source in changed for changed in after_held), after_held
 
 
+# Every line `scarsite serve` may print for these sites: its own, never a library's log.
+_OWN_LINES = re.compile(
+    r"built: [0-9]+ ms, 0 errors, 0 warnings"
+    r"|previewing .* at http://127\.0\.0\.1:[0-9]+/|Press Ctrl\+C to stop\."
+    r"|rebuilt after (content/guides/g\.md changed|a save made while the preview started): "
+    r"[0-9]+ ms, 0 errors, [01] warnings?"
+    r"|rebuild failed after content/guides/g\.md changed: [0-9]+ ms, 1 error, 0 warnings; "
+    r"showing the last good pages with the errors on top"
+    r"|content/guides/g\.md:[0-9]+: .*")
+
+
+def _wait_for_line(server: PreviewServer, pattern: str, after: int, seconds: float = 60) -> None:
+    """Wait until a line after the first `after` lines matches `pattern` (or it stops)."""
+    def printed() -> bool:
+        return server.ended or any(re.match(pattern, line) for line in server.lines[after:])
+    with server.printed:
+        server.printed.wait_for(printed, seconds)
+    assert any(re.match(pattern, line) for line in server.lines[after:]), server.output
+
+
+def _save_until_rebuilt(server: PreviewServer, path: Path, text: str, expected: str) -> str:
+    """Save `text` to `path` until the preview prints a rebuild line naming `path` (the first
+    save may come before the watcher watches: the check it then makes does not name files);
+    that line, which must match `expected`."""
+    for _ in range(3):
+        printed = len(server.lines)
+        path.write_text(text)
+        _wait_for_line(server, r"(rebuilt|rebuild failed) after .*", printed)
+        named = [line for line in server.lines[printed:]
+                 if re.match(r"(rebuilt|rebuild failed) after content/", line)]
+        if named:
+            assert re.fullmatch(expected, named[0].rstrip("\n")), named[0]
+            return named[0]
+        text += "\n"  # saved again, with other bytes
+    raise AssertionError(f"no rebuild named {path}:\n{server.output}")
+
+
 def test_scarsite_serve_previews_on_localhost_and_rebuilds_on_save(
         make_themed_site: Callable[..., Path]) -> None:
-    """The whole command, as its own process."""
+    """The whole command, as its own process: what it prints at the start and after each
+    rebuild (the file that changed, the time, errors and warnings), and nothing else."""
     site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
+    source = site / "content/guides/g.md"
     with preview_server(site) as server:
-        server.wait_for(f"at http://127.0.0.1:{server.port}/ (Ctrl+C stops)")
+        server.wait_for(f"at http://127.0.0.1:{server.port}/\nPress Ctrl+C to stop.\n")
+        assert re.fullmatch(r"built: [0-9]+ ms, 0 errors, 0 warnings\n", server.lines[0])
         page = _get(server.port, "/guides/g/")
         assert "First words." in page and '<script src="/livereload.js"' in page
-        # Saved whether or not the watcher watches yet: once it does, a build looks at
-        # every file's stamp.
-        (site / "content/guides/g.md").write_text(article("G", "guide", "Second words.\n"))
+        _save_until_rebuilt(server, source, article("G", "guide", "Second words.\n"),
+                            r"rebuilt after content/guides/g\.md changed: [0-9]+ ms, "
+                            r"0 errors, 0 warnings")
         assert "Second words." in _wait_for_page(server.port, "/guides/g/", "Second words.")
+
+        _save_until_rebuilt(server, source, article("G", "guide", "TODO: more words.\n"),
+                            r"rebuilt after content/guides/g\.md changed: [0-9]+ ms, "
+                            r"0 errors, 1 warning")
+        _save_until_rebuilt(server, source, article("G", "guide", "[x](../nowhere.md)\n"),
+                            r"rebuild failed after content/guides/g\.md changed: [0-9]+ ms, "
+                            r"1 error, 0 warnings; showing the last good pages with the "
+                            r"errors on top")
         assert not (site / "build").exists()  # the preview never touches the published site
+    strangers = [line for line in server.lines if not _OWN_LINES.fullmatch(line.rstrip("\n"))]
+    assert strangers == [], server.output
     assert "Traceback" not in server.output
 
 
-def test_a_busy_port_is_one_line_and_exit_code_1(
-        make_themed_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
-    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+def test_a_busy_port_is_one_line_and_the_next_free_port_is_used(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide", "First words.\n")})
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert main(["serve", "--source", str(site), "--port", str(port)]) == 1
-    out, err = capsys.readouterr()
-    assert err == f"scarsite serve: cannot listen on 127.0.0.1:{port}: the port is in use\n"
-    assert out == ""
+        with preview_server(site, "--port", str(port)) as server:
+            server.wait_for("Press Ctrl+C to stop.\n")
+            moved = re.fullmatch(rf"port {port} is in use; previewing on "
+                                 r"http://127\.0\.0\.1:([0-9]+)/ instead\n", server.lines[0])
+            assert moved, server.output
+            other = int(moved[1])
+            assert port < other < port + PORTS_TRIED
+            assert f"at http://127.0.0.1:{other}/\n" in server.output
+            assert "First words." in _get(other, "/guides/g/")
+    assert "Traceback" not in server.output
+
+
+def _consecutive_ports(count: int) -> tuple[int, list[socket.socket]]:
+    """`count` ports in a row on 127.0.0.1, each bound and listening (the caller closes them)."""
+    for base in range(20000, 60000, 997):
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+                sock.listen()
+            return base, sockets
+        except OSError:
+            for sock in sockets:
+                sock.close()
+    raise AssertionError(f"no {count} free ports in a row")
+
+
+def test_when_every_port_tried_is_busy_serve_says_so_in_one_line(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+    base, taken = _consecutive_ports(PORTS_TRIED)
+    try:
+        result = run_scarsite("serve", "--port", base, cwd=site, seconds=60)
+    finally:
+        for sock in taken:
+            sock.close()
+    assert result.returncode == 1
+    assert result.stderr == (f"scarsite serve: ports {base} to {base + PORTS_TRIED - 1} are all "
+                             "in use; choose another with --port\n")
+    assert result.stdout == ""
+
+
+def test_a_failed_first_build_shows_only_the_errors_and_says_so(
+        make_themed_site: Callable[..., Path]) -> None:
+    """No 'last good pages' when there are none; the fix builds the site."""
+    site = make_themed_site({"content/guides/g.md": article("G", "guide", "[x](../nowhere.md)\n")})
+    with preview_server(site) as server:
+        server.wait_for("Press Ctrl+C to stop.\n")
+        assert re.fullmatch(
+            r"content/guides/g\.md:9: link: '\.\./nowhere\.md' does not exist.*\n"
+            r"build failed: [0-9]+ ms, 1 error, 0 warnings; no good pages to show yet, only "
+            r"the errors\n", "".join(server.lines[:2])), server.output
+        page = _get(server.port, "/")
+        assert "The site did not build. There is no good version yet. Fix these and save:" in page
+        assert "last good" not in server.output + page
+        _save_until_rebuilt(server, site / "content/guides/g.md", article("G", "guide"),
+                            r"rebuilt after content/guides/g\.md changed: [0-9]+ ms, "
+                            r"0 errors, 0 warnings")
+        assert OVERLAY_ID not in _get(server.port, "/guides/g/")
+
+
+def test_an_empty_site_builds_and_is_previewed(make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({})
+    with preview_server(site) as server:
+        server.wait_for("Press Ctrl+C to stop.\n")
+        assert re.fullmatch(r"built: [0-9]+ ms, 0 errors, 0 warnings\n", server.lines[0])
+        assert OVERLAY_ID not in _get(server.port, "/")
+
+
+def test_a_missing_page_gets_the_sites_own_404_page_with_status_404(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+    with preview_server(site) as server:
+        server.wait_for("Press Ctrl+C to stop.\n")
+        own = (site / ".scarsite-cache/preview/404.html").read_text()
+        for path in ("/no-such-page/", "/guides/nope/", "/static/nope.css"):
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                _get(server.port, path)
+            assert missing.value.code == 404, path
+            body = missing.value.read().decode()
+            assert body.startswith(own[:own.rindex("</body>")]), path
+
+
+def test_the_preview_search_page_says_search_is_made_only_by_scarsite_build(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+    with preview_server(site) as server:
+        server.wait_for("Press Ctrl+C to stop.\n")
+        page = _get(server.port, "/search/")
+        assert '<script src="/pagefind/pagefind-ui.js" defer></script>' in page
+        script = _get(server.port, "/pagefind/pagefind-ui.js")
+        assert json.dumps(SEARCH_NOTE) in script
+        assert SEARCH_NOTE == ("Search is not part of the preview: its index is made only by "
+                               "`scarsite build`. Build the site and serve build/ to try search.")
+        assert _get(server.port, "/pagefind/pagefind-ui.css").startswith("/* scarsite serve")
 
 
 def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_policy(
@@ -248,4 +393,17 @@ def test_the_preview_reloads_and_shows_its_errors_under_the_pages_security_polic
 
         (site / "content/guides/g.md").write_text(article("G", "guide", body))
         expect(overlay).to_have_count(0, timeout=15_000)
+        assert [m for m in messages if not m.startswith(("log:", "info:", "debug:"))] == []
+
+
+def test_the_preview_search_page_shows_the_note_under_the_pages_security_policy(
+        make_themed_site: Callable[..., Path], browser: Browser) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide")})
+    with live_preview(site) as server, contextlib.closing(browser.new_context()) as context:
+        messages: list[str] = []
+        context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+        context.on("weberror", lambda error: messages.append(f"script error: {error.error}"))
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.port}/search/?q=scar")
+        expect(page.locator("#search #scarsite-no-search")).to_have_text(SEARCH_NOTE)
         assert [m for m in messages if not m.startswith(("log:", "info:", "debug:"))] == []

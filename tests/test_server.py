@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from scarsite.server import CLIENT_PATH, LiveServer, ServerError
+from scarsite.server import CLIENT_PATH, LiveServer, PortInUse, ServerError
 
 SECRET = "the secret next to the folder"
 PAGE = b"<!doctype html><html><head><title>Home</title></head><body><h1>Home</h1></body></html>"
@@ -299,12 +299,16 @@ def test_a_builder_that_fails_does_not_stop_the_server(
 
 
 def test_a_busy_port_is_a_clear_error(folder: Path) -> None:
+    """A busy port is `PortInUse`, naming the port, so a caller may try another; any other
+    failure to listen is a plain `ServerError`."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ServerError) as error:
+        with pytest.raises(PortInUse) as error:
             LiveServer(folder, Builder(), "127.0.0.1", port)
     assert str(error.value) == f"cannot listen on 127.0.0.1:{port}: the port is in use"
-    with pytest.raises(ServerError, match=r"^cannot listen on 127\.0\.0\.1:70000: "):
+    assert error.value.port == port
+    with pytest.raises(ServerError, match=r"^cannot listen on 127\.0\.0\.1:70000: ") as other:
         LiveServer(folder, Builder(), "127.0.0.1", 70000)
+    assert not isinstance(other.value, PortInUse)

@@ -46,6 +46,14 @@ class ServerError(Exception):
     """The server cannot start (the port is in use, the host is unknown); a one-line message."""
 
 
+class PortInUse(ServerError):
+    """Another program listens on the port; a caller may try another."""
+
+    def __init__(self, message: str, port: int) -> None:
+        super().__init__(message)
+        self.port = port
+
+
 class LiveServer:
     """Serves `root`, rebuilds it with `builder` after changes, reloads the browsers."""
 
@@ -70,8 +78,10 @@ class LiveServer:
         try:
             self._httpd = _HTTPServer(self, (host, port))
         except (OSError, OverflowError) as exc:  # OverflowError: a port above 65535
-            reason = ("the port is in use" if getattr(exc, "errno", None) == errno.EADDRINUSE
-                      else getattr(exc, "strerror", None) or str(exc))
+            if getattr(exc, "errno", None) == errno.EADDRINUSE:
+                raise PortInUse(f"cannot listen on {name}:{port}: the port is in use",
+                                port) from None
+            reason = getattr(exc, "strerror", None) or str(exc)
             raise ServerError(f"cannot listen on {name}:{port}: {reason}") from None
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://{name}:{self.port}/"
