@@ -179,3 +179,14 @@ def test_the_terms_setting_is_checked(config: SiteConfig, problems: Problems) ->
     assert [str(p) for p in problems.items] == [
         "pyproject.toml:2: terms.dark marks: must be a list of the words to replace, e.g. "
         "[\"dark patches\"]"]
+
+
+def test_the_check_table_says_unknown_for_a_review_date_it_cannot_read(
+        make_themed_site: Callable[..., Path]) -> None:
+    site = make_themed_site({"content/guides/g.md": article("G", "guide",
+                                                            reviewed="04/12/2026")})
+    result = run_scarsite("check", "--no-cache", cwd=site)
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("guides/g "))
+    assert "unknown" in row.split() and " d " not in row
+    assert "overdue" not in result.stderr

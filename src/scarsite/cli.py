@@ -225,7 +225,8 @@ def editorial_table(report: EditorialReport) -> str:
         rows.append((a.path.removeprefix("content/").removesuffix(".md"), str(a.words),
                      f"{a.grade:.1f}", f"{a.long_sentence_share:.0%}",
                      str(a.longest_sentence_words), str(a.long_paragraphs), str(a.references),
-                     f"{a.days_to_review} d", ", ".join(a.undefined_terms) or "-"))
+                     f"{a.days_to_review} d" if a.review_due_known else "unknown",
+                     ", ".join(a.undefined_terms) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) if i in (0, 8) else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
