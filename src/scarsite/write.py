@@ -40,7 +40,7 @@ from .static import StaticFiles
 Stamp = tuple[int, int, int]  # a file's size, modification time and inode
 
 # Published with the site: plain text with nothing secret (no path, no version), harmless if
-# a host serves it, and a dot file, which most hosts and deploy tools leave unlisted.
+# a host serves it; a dot file, so folder listings leave it out.
 OUTPUT_MARKER = ".scarsite-output"
 OUTPUT_MARKER_TEXT = (b"This folder was written by scarsite (a static site generator). "
                       b"'scarsite build' replaces\nall of it, and 'scarsite clean' removes it; "
