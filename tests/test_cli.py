@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import article, run_scarsite
+from .conftest import article, run_scarsite, tree_of
 
 GOOD = {
     "content/scar-types/rolling.md": article("Rolling", "scar-type"),
@@ -34,7 +35,8 @@ def test_build_succeeds_and_prints_a_summary(make_site: Callable[..., Path]) -> 
     assert lines[3] == "links     0 internal links checked"
     assert lines[4] == "problems  0 errors, 0 warnings"
     assert lines[5].startswith("time      ") and "markdown" in lines[5] and "write" in lines[5]
-    assert lines[6] == f"output    {site}/build/ (14 files, 14 changed)"
+    # 15 files: 14 of the site and the marker that says scarsite made the folder
+    assert lines[6] == f"output    {site}/build/ (15 files, 15 changed)"
     assert (site / "build/treatments/subcision/index.html").is_file()
 
 
@@ -131,3 +133,138 @@ def test_python_dash_m_and_console_script_agree(make_site: Callable[..., Path]) 
              if not line.startswith("time")]
             == [line for line in (moduled.stdout + moduled.stderr).splitlines()
                 if not line.startswith("time")])
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_build_refuses_an_output_folder_holding_files_it_did_not_make(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site(GOOD)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    (mine / "drafts").mkdir()
+    before = _listing(tmp_path), _listing(site)
+    result = run_scarsite("build", "--no-search", "--source", site, "--output", mine)
+    assert result.returncode == 1
+    assert result.stderr == (f"{mine}: output: holds files scarsite did not make (e.g. "
+                             "'drafts'); choose an empty folder or remove them\n"
+                             "failed: 1 error, 0 warnings; nothing was written\n")
+    assert tree_of(mine) == {"notes.txt": b"my notes"} and (mine / "drafts").is_dir()
+    assert (_listing(tmp_path), _listing(site)) == before  # no spare, no cache, no leftovers
+    # The default output folder too, named as it was given.
+    (site / "build").mkdir()
+    (site / "build" / "index.html").write_text("my own page")
+    result = run_scarsite("build", "--no-search", "--source", "site", cwd=site.parent)
+    assert result.returncode == 1
+    assert result.stderr.startswith("site/build: output: holds files scarsite did not make "
+                                    "(e.g. 'index.html'); choose an empty folder")
+    assert tree_of(site / "build") == {"index.html": b"my own page"}
+    # A file where the output folder would go.
+    (tmp_path / "file").write_text("a file")
+    result = run_scarsite("build", "--no-search", "--source", site, "--output",
+                          tmp_path / "file")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path / 'file'}: output: exists and is not a "
+                                    "folder; choose a new or empty folder\n")
+    assert (tmp_path / "file").read_text() == "a file"
+
+
+def test_scarsite_output_is_replaced_and_builds_leave_only_the_spare(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site(GOOD)
+    output = tmp_path / "out"
+    output.mkdir()  # an empty folder may be the output
+    for _ in range(3):  # the first build, the first with a spare, the first up to date
+        result = run_scarsite("build", "--no-search", "--source", site, "--output", output)
+        assert result.returncode == 0, result.stderr
+    assert (output / ".scarsite-output").is_file()
+    assert "up to date" in result.stdout  # the marker counts as scarsite's own file
+    (site / "content/treatments/subcision.md").write_text(article(
+        "Subcision", "treatment", body="New text.\n", scar_types="[rolling]"))
+    assert run_scarsite("build", "--no-search", "--source", site, "--output",
+                        output).returncode == 0
+    assert "New text." in (output / "treatments/subcision/index.html").read_text()
+    assert _listing(tmp_path) == [".out.spare", ".out.spare-ready", "out", "site"]
+    # A failed build, with the spare and without (every build the full way), leaves no more.
+    published = tree_of(output)
+    (site / "content/scar-types/rolling.md").write_text(article("Rolling", "scar-type",
+                                                                reviewed="last spring"))
+    for spare in (True, False):
+        if not spare:
+            (tmp_path / ".out.spare-ready").unlink()
+        result = run_scarsite("build", "--no-search", "--source", site, "--output", output)
+        assert result.returncode == 1
+        assert tree_of(output) == published
+        assert [n for n in _listing(tmp_path) if n.startswith(".out.")] == \
+            [".out.spare", ".out.spare-ready"][:1 + spare]
+
+
+def test_a_build_that_fails_while_writing_leaves_nothing_beside_the_output(
+        make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site(GOOD)
+    output = tmp_path / "out"
+    for _ in range(2):
+        assert run_scarsite("build", "--no-search", "--no-cache", "--source", site,
+                            "--output", output).returncode == 0
+    published = tree_of(output)
+    (site / "content/treatments/subcision.md").write_text(article(
+        "Subcision", "treatment", body="New text.\n", scar_types="[rolling]"))
+    # As on a full disk (no file may grow past 1 KB), with the spare and then without.
+    for leaves in ([".out.spare"], []):
+        result = run_scarsite("build", "--no-search", "--no-cache", "--source", site,
+                              "--output", output, file_size=1024)
+        assert result.returncode == 1
+        assert "could not write the site: File too large" in result.stderr
+        assert tree_of(output) == published
+        assert [n for n in _listing(tmp_path) if n.startswith(".out.")] == leaves
+        shutil.rmtree(tmp_path / ".out.spare", ignore_errors=True)
+
+
+def test_clean_refuses_a_folder_scarsite_did_not_make(make_site: Callable[..., Path],
+                                                      tmp_path: Path) -> None:
+    site = make_site(GOOD)
+    assert run_scarsite("build", "--no-search", "--source", site).returncode == 0
+    unrelated = tmp_path / "photos"
+    unrelated.mkdir()
+    (unrelated / "holiday.jpg").write_bytes(b"jpeg")
+    before = _listing(site)
+    result = run_scarsite("clean", "--source", site, "--output", unrelated)
+    assert result.returncode == 1
+    assert result.stderr == (f"{unrelated}: output: holds files scarsite did not make (e.g. "
+                             "'holiday.jpg'); nothing was removed (remove it yourself, or give "
+                             "the folder scarsite built with --output)\n")
+    assert result.stdout == ""
+    assert tree_of(unrelated) == {"holiday.jpg": b"jpeg"}
+    assert _listing(site) == before  # not even the cache was removed
+    (tmp_path / "notes.txt").write_text("notes")
+    result = run_scarsite("clean", "--source", site, "--output", tmp_path / "notes.txt")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path / 'notes.txt'}: output: exists and is not a "
+                                    "folder; nothing was removed")
+    assert (tmp_path / "notes.txt").read_text() == "notes"
+
+
+def test_clean_removes_only_what_scarsite_made(make_site: Callable[..., Path],
+                                               tmp_path: Path) -> None:
+    site = make_site(GOOD)
+    output = tmp_path / "out"
+    for flags in ((), ("--no-cache",)):  # the second build keeps a spare copy
+        assert run_scarsite("build", "--no-search", *flags, "--source", site, "--output",
+                            output).returncode == 0
+    (tmp_path / ".out.new-killed").mkdir()  # as a killed build may leave
+    (tmp_path / "out-notes.txt").write_text("mine")
+    (tmp_path / ".exchange-a-mine").mkdir()  # not named after the output: not scarsite's
+    result = run_scarsite("clean", "--source", site, "--output", output)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"removed {path}" for path in (
+        site / ".scarsite-cache", output, tmp_path / ".out.spare",
+        tmp_path / ".out.spare-ready", tmp_path / ".out.new-killed")]
+    assert _listing(tmp_path) == [".exchange-a-mine", "out-notes.txt", "site"]
+    # An empty folder may be anyone's: it is left, and so is a missing output.
+    output.mkdir()
+    result = run_scarsite("clean", "--source", site, "--output", output)
+    assert (result.returncode, result.stdout) == (0, "nothing to remove\n")
+    assert output.is_dir()

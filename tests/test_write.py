@@ -8,20 +8,25 @@ import pytest
 
 from scarsite.errors import SiteError
 from scarsite.static import StaticFiles
-from scarsite.write import write_site
+from scarsite.write import OUTPUT_MARKER, OUTPUT_MARKER_TEXT, write_site
 
 from .conftest import tree_of
 
 SPARE = [".build.spare", ".build.spare-ready"]  # the spare copy kept for fast later builds
 
 
+def published(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` as published: with the marker that says scarsite made the folder."""
+    return {**files, OUTPUT_MARKER: OUTPUT_MARKER_TEXT}
+
+
 def test_write_replaces_old_output_completely(tmp_path: Path) -> None:
     output = tmp_path / "build"
     write_site({"index.html": b"old", "gone.html": b"x"}, StaticFiles(), output)
     result = write_site({"index.html": b"new", "a/b/index.html": b"deep"}, StaticFiles(), output)
-    assert (result.files, result.changed) == (2, 2)
+    assert (result.files, result.changed) == (3, 2)  # the marker is unchanged
     assert sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()) \
-        == ["a/b/index.html", "index.html"]
+        == [OUTPUT_MARKER, "a/b/index.html", "index.html"]
     assert (output / "index.html").read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
@@ -39,7 +44,7 @@ def test_write_recovers_from_a_killed_build(tmp_path: Path) -> None:
     assert (output / "index.html").read_bytes() == b"fresh"
     # The recovered old site became the spare copy of the new one.
     assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
-    assert tree_of(tmp_path / ".build.spare") == {"index.html": b"fresh"}
+    assert tree_of(tmp_path / ".build.spare") == published({"index.html": b"fresh"})
 
 
 def test_write_failure_keeps_previous_output(tmp_path: Path) -> None:
@@ -55,7 +60,8 @@ def test_write_failure_keeps_previous_output(tmp_path: Path) -> None:
 def test_write_refuses_a_file_in_place_of_the_output_folder(tmp_path: Path) -> None:
     output = tmp_path / "build"
     output.write_text("not a folder")
-    with pytest.raises(SiteError, match="exists and is not a folder"):
+    with pytest.raises(SiteError, match="exists and is not a folder; choose a new or empty "
+                       "folder"):
         write_site({"index.html": b"x"}, StaticFiles(), output)
     assert output.read_text() == "not a folder"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
@@ -66,7 +72,7 @@ def test_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     write_site({"same.html": b"same", "edited.html": b"before"}, StaticFiles(), output)
     before = {name: (output / name).stat() for name in ("same.html", "edited.html")}
     result = write_site({"same.html": b"same", "edited.html": b"after!"}, StaticFiles(), output)
-    assert (result.files, result.changed) == (2, 1)
+    assert (result.files, result.changed) == (3, 1)
     same = (output / "same.html").stat()
     assert (same.st_ino, same.st_mtime_ns) == (before["same.html"].st_ino,
                                               before["same.html"].st_mtime_ns)
@@ -89,15 +95,16 @@ def test_later_builds_change_only_what_differs_and_swap_the_spare_in(tmp_path: P
     for files in sites:
         inode = (output / "a/index.html").stat().st_ino if output.exists() else None
         changed.append(write_site(files, StaticFiles(), output).changed)
-        assert tree_of(output) == files
+        assert tree_of(output) == published(files)
         spare = tmp_path / ".build.spare"
         if spare.exists() and (tmp_path / ".build.spare-ready").exists():
-            assert tree_of(spare) == files  # the spare shares the published files' inodes
+            # the spare shares the published files' inodes
+            assert tree_of(spare) == published(files)
             assert all((spare / rel).stat().st_ino == (output / rel).stat().st_ino
-                       for rel in files)
+                       for rel in published(files))
         if inode is not None and "a/index.html" in files:
             assert (output / "a/index.html").stat().st_ino == inode  # untouched
-    assert changed == [3, 0, 2, 0, 1]
+    assert changed == [4, 0, 2, 0, 1]  # the first write writes the marker too
     assert sorted(p.name for p in tmp_path.iterdir()) == [*SPARE, "build"]
 
 
@@ -108,9 +115,9 @@ def test_a_failed_write_on_the_fast_way_keeps_the_published_site(tmp_path: Path)
     assert (tmp_path / ".build.spare-ready").exists()
     with pytest.raises(SiteError, match="could not write the site"):
         write_site({"a": b"file", "a/index.html": b"x"}, StaticFiles(), output)
-    assert tree_of(output) == {"index.html": b"published"}
+    assert tree_of(output) == published({"index.html": b"published"})
     write_site({"index.html": b"again"}, StaticFiles(), output)
-    assert tree_of(output) == {"index.html": b"again"}
+    assert tree_of(output) == published({"index.html": b"again"})
 
 
 def test_a_write_gives_the_stamps_of_what_it_published(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from .parse import parse_documents
 from .render import Rendered, render_site
 from .search import index_search
 from .static import StaticFiles, collect_static
-from .write import site_lock, write_site
+from .write import check_output_is_ours, site_lock, write_site
 
 T = TypeVar("T")
 
@@ -225,10 +225,13 @@ def _search_step(report: BuildReport) -> Callable[[Path], None] | None:
 
 
 def _check_output_folder(options: BuildOptions) -> None:
-    """Refuse an output folder whose replacement would delete the site's own files."""
+    """Refuse, before any work, an output folder whose replacement would delete the site's
+    own files, or (for a build that writes) files scarsite did not make."""
     output = options.output_dir.resolve()
     source = options.source.resolve()
     protected = [source / CONTENT_DIR, source / TEMPLATES_DIR, source / STATIC_DIR]
     if source.is_relative_to(output) or any(output.is_relative_to(p) for p in protected):
         raise SiteError(str(options.output_dir), 0, "output", "would replace the site's own "
                         "files; choose a separate folder such as 'build'")
+    if options.write:
+        check_output_is_ours(options.output_dir, str(options.output_dir))

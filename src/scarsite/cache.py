@@ -47,7 +47,7 @@ from .parse import Parsed
 from .render import Rendered
 from .static import StaticFiles
 from .theme import Theme
-from .write import Stamp, file_stamps, spare_paths
+from .write import OUTPUT_MARKER, Stamp, check_output_is_ours, file_stamps, made_beside
 
 _DATABASE = "cache.sqlite"
 _COMPILED_DIR = "templates"  # templates compiled by Jinja
@@ -316,10 +316,14 @@ def _set_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
 
 
 def clean(site: Path, output: Path) -> list[Path]:
-    """Remove the cache, the output folder and its spare copy; the paths removed."""
+    """Remove what scarsite made: the cache, the output folder if it carries scarsite's
+    marker, its spare copy and a killed build's leftovers; the paths removed. A SiteError,
+    and nothing removed, if `output` holds anything scarsite did not make."""
+    check_output_is_ours(output, str(output), cleaning=True)
+    ours = [output] if (output / OUTPUT_MARKER).is_file() else []  # an empty folder is left
     removed = []
-    for path in (site / CACHE_DIR, output, *spare_paths(output)):
-        if path.is_dir():
+    for path in (site / CACHE_DIR, *ours, *made_beside(output)):
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()

@@ -96,7 +96,11 @@ def _new(args: argparse.Namespace) -> int:
 
 def _clean(args: argparse.Namespace) -> int:
     output = args.output if args.output is not None else args.source / OUTPUT_DIR
-    removed = clean(args.source, output)
+    try:
+        removed = clean(args.source, output)
+    except SiteError as exc:
+        print(exc.problem, file=sys.stderr)
+        return 1
     for folder in removed:
         print(f"removed {folder}")
     if not removed:
@@ -157,8 +161,8 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
     serve_cmd.add_argument("--open", action="store_true", help="open the preview in a browser")
-    clean_cmd = commands.add_parser("clean", help=f"remove the build cache ({CACHE_DIR}/) "
-                                    "and the output folder")
+    clean_cmd = commands.add_parser("clean", help=f"remove the build cache ({CACHE_DIR}/), "
+                                    "and the output folder if scarsite made it")
     clean_cmd.add_argument("--source", type=Path, default=Path("."), metavar="DIR",
                            help="the site folder (default: the current folder)")
     clean_cmd.add_argument("--output", type=Path, metavar="DIR",

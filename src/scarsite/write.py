@@ -13,6 +13,12 @@ beside it. A later build changes only the spare's files that differ, then
 exchanges the two folders in one atomic system call (Linux `renameat2`), then
 brings the new spare up to date. A marker file says when the spare matches the
 published site; without it the full way is taken.
+
+Scarsite replaces (and `scarsite clean` removes) only a folder it made: every site it
+publishes carries a marker file, `.scarsite-output`, at its top, and an output folder that
+exists, is not empty and lacks the marker is refused before anything is written (see
+`check_output_is_ours`). The marker is part of the site like any page, so the up-to-date
+check and the spare count it as one of scarsite's own files.
 """
 
 from __future__ import annotations
@@ -32,6 +38,13 @@ from .errors import SiteError
 from .static import StaticFiles
 
 Stamp = tuple[int, int, int]  # a file's size, modification time and inode
+
+# Published with the site: plain text with nothing secret (no path, no version), harmless if
+# a host serves it; a dot file, so folder listings leave it out.
+OUTPUT_MARKER = ".scarsite-output"
+OUTPUT_MARKER_TEXT = (b"This folder was written by scarsite (a static site generator). "
+                      b"'scarsite build' replaces\nall of it, and 'scarsite clean' removes it; "
+                      b"keep your own files elsewhere.\n")
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
     its pages).
     """
     output = output.absolute()
+    check_output_is_ours(output, str(output))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         _recover_leftovers(output)
@@ -61,7 +75,8 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
         raise SiteError(str(output), 0, "output", f"cannot write here: {exc.strerror}") from None
     files = dict(outputs)
     files.update((rel, source.read_bytes()) for rel, source in static.files.items())
-    total = len(files) + len(kept)
+    files[OUTPUT_MARKER] = OUTPUT_MARKER_TEXT
+    total = len(files) + len(kept)  # the marker counts: it is one of the files published
     try:
         exchanged = None
         if _spare_ready(output):
@@ -160,7 +175,7 @@ def _keep_spare(output: Path, old: Path | None) -> None:
     if old is not None:
         shutil.rmtree(spare, ignore_errors=True)
         old.rename(spare)
-    if _can_exchange(output.parent):
+    if _can_exchange(output):
         _update_spare(output, spare, marker)
 
 
@@ -301,10 +316,12 @@ def _exchange(first: Path, second: Path) -> None:
         raise OSError(error, os.strerror(error), str(second))
 
 
-def _can_exchange(folder: Path) -> bool:
-    """Whether this system and file system can exchange two folders atomically."""
-    first = Path(tempfile.mkdtemp(prefix=".exchange-a-", dir=folder))
-    second = Path(tempfile.mkdtemp(prefix=".exchange-b-", dir=folder))
+def _can_exchange(output: Path) -> bool:
+    """Whether this system and the file system of `output` can exchange two folders
+    atomically (tried on two empty folders named after `output`, so that only its own
+    leftovers are ever cleaned up)."""
+    first = Path(tempfile.mkdtemp(prefix=f".{output.name}.exchange-a-", dir=output.parent))
+    second = Path(tempfile.mkdtemp(prefix=f".{output.name}.exchange-b-", dir=output.parent))
     try:
         _exchange(first, second)
     except OSError:
@@ -391,6 +408,43 @@ def _recover_leftovers(output: Path) -> None:
     olds = sorted(output.parent.glob(f".{output.name}.old-*"))
     if olds and not output.exists():
         olds.pop().rename(output)  # killed between the two renames: the old site is complete
-    for leftover in [*olds, *output.parent.glob(f".{output.name}.new-*"),
-                     *output.parent.glob(".exchange-[ab]-*")]:
+    for leftover in [*olds, *_temporary_folders(output)]:
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _temporary_folders(output: Path) -> list[Path]:
+    """The folders a build of `output` makes beside it for a moment (left if it is killed)."""
+    return [*output.parent.glob(f".{output.name}.new-*"),
+            *output.parent.glob(f".{output.name}.exchange-[ab]-*")]
+
+
+def made_beside(output: Path) -> list[Path]:
+    """What builds of `output` keep or may leave beside it: the spare copy, its marker, and
+    a killed build's temporary folders (those that exist)."""
+    return [path for path in [*spare_paths(output),
+                              *sorted(output.parent.glob(f".{output.name}.old-*")),
+                              *_temporary_folders(output)]
+            if path.exists() or path.is_symlink()]
+
+
+def check_output_is_ours(output: Path, shown: str, cleaning: bool = False) -> None:
+    """A SiteError located at `shown` unless scarsite may replace (or, `cleaning`, remove)
+    `output`: it is missing, an empty folder, or a folder that carries scarsite's marker."""
+    if not output.exists() and not output.is_symlink():
+        return
+    fix = ("nothing was removed (remove it yourself, or give the folder scarsite built "
+           "with --output)" if cleaning else None)
+    if not output.is_dir():
+        raise SiteError(shown, 0, "output", "exists and is not a folder; "
+                        f"{fix or 'choose a new or empty folder'}")
+    if (output / OUTPUT_MARKER).is_file():
+        return
+    try:
+        with os.scandir(output) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError as exc:
+        raise SiteError(shown, 0, "output", f"cannot be read: {exc.strerror}") from None
+    if names:
+        raise SiteError(shown, 0, "output", f"holds files scarsite did not make "
+                        f"(e.g. {names[0]!r}); "
+                        f"{fix or 'choose an empty folder or remove them'}")
