@@ -131,3 +131,100 @@ def test_python_dash_m_and_console_script_agree(make_site: Callable[..., Path]) 
              if not line.startswith("time")]
             == [line for line in (moduled.stdout + moduled.stderr).splitlines()
                 if not line.startswith("time")])
+
+
+# --- which site a command works on ---------------------------------------------------------------
+
+SETTINGS = '[tool.scarsite]\ntitle = "Scars"\n'
+NO_SITE = ("scarsite: no site here: run this inside a site folder (one whose pyproject.toml has "
+           "a [tool.scarsite] table), or pass --source DIR\n")
+
+
+def test_build_and_check_find_the_site_from_a_subfolder(make_site: Callable[..., Path]) -> None:
+    site = make_site({**GOOD, "pyproject.toml": SETTINGS})
+    inside = site / "content/treatments"
+    built = run_scarsite("build", "--no-search", "--no-cache", cwd=inside)
+    assert built.returncode == 0, built.stderr
+    lines = built.stdout.splitlines()
+    assert lines[0] == f"note: the site folder is {site}; file names below are relative to it"
+    assert lines[1].startswith("articles  2 ")
+    assert lines[-2] == "output    ../../build/ (14 files, 14 changed)"
+    assert (site / "build/treatments/subcision/index.html").is_file()
+    assert sorted(p.name for p in inside.iterdir()) == ["subcision.md"]
+    checked = run_scarsite("check", "--no-cache", cwd=inside)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[-1] == "output    none (check only)"
+    # Problems name files from the site folder, as the note says.
+    (inside / "subcision.md").write_text(article("Subcision", "treatment", reviewed="soon"))
+    failed = run_scarsite("check", "--no-cache", cwd=inside)
+    assert failed.returncode == 1
+    assert "content/treatments/subcision.md:5: reviewed: 'soon' is not a date" in failed.stderr
+
+
+def test_the_nearest_site_above_wins(make_site: Callable[..., Path]) -> None:
+    outer = make_site({"pyproject.toml": SETTINGS}, name="outer")
+    inner = make_site({**GOOD, "pyproject.toml": SETTINGS}, name="outer/sites/inner")
+    result = run_scarsite("check", "--no-cache", cwd=inner / "content/scar-types")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (f"note: the site folder is {inner}; file names "
+                                             "below are relative to it")
+    assert not (outer / ".scarsite-cache").exists()
+
+
+def test_every_command_outside_any_site_says_so(tmp_path: Path) -> None:
+    nowhere = tmp_path / "nowhere"
+    (nowhere / "deeper").mkdir(parents=True)
+    # A settings file without the table marks no site (it may be any Python project's).
+    (nowhere / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    for args in (["build"], ["check"], ["serve"], ["clean"], ["new", "guide", "X"]):
+        for cwd in (nowhere, nowhere / "deeper"):
+            result = run_scarsite(*args, cwd=cwd)
+            assert (result.returncode, result.stdout, result.stderr) == (1, "", NO_SITE), args
+    assert sorted(p.relative_to(nowhere).as_posix() for p in nowhere.rglob("*")) == [
+        "deeper", "pyproject.toml"]
+
+
+def test_a_site_without_settings_builds_from_its_folder_only(
+        make_site: Callable[..., Path]) -> None:
+    """A pyproject.toml without [tool.scarsite] beside content/: the site builds with the
+    default settings from its own folder or with --source; from below, nothing marks it as
+    the site, and the message says how to mark it."""
+    site = make_site({**GOOD, "pyproject.toml": '[project]\nname = "scars"\n'})
+    note = "note: no [tool.scarsite] table in pyproject.toml; using the default settings"
+    here = run_scarsite("check", "--no-cache", cwd=site)
+    assert here.returncode == 0, here.stderr
+    assert note in here.stdout.splitlines()
+    elsewhere = run_scarsite("check", "--no-cache", "--source", site, cwd=site.parent)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert note in elsewhere.stdout.splitlines()
+    below = run_scarsite("check", "--no-cache", cwd=site / "content/treatments")
+    assert below.returncode == 1
+    assert below.stderr == ("scarsite: no site here: ../.. has a content folder but no "
+                            "pyproject.toml with a [tool.scarsite] table; add that table to make "
+                            "it the site folder, run this in ../.., or pass --source ../..\n")
+
+
+def test_a_site_whose_settings_are_not_toml_is_still_found(
+        make_site: Callable[..., Path]) -> None:
+    site = make_site({**GOOD, "pyproject.toml": '[tool.scarsite]\ntitle = "Scars\n'})
+    result = run_scarsite("check", "--no-cache", cwd=site / "content/treatments")
+    assert result.returncode == 1
+    assert result.stderr.startswith("pyproject.toml:2: not valid TOML: ")
+
+
+def test_source_is_used_as_given(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({**GOOD, "pyproject.toml": SETTINGS})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    built = run_scarsite("build", "--no-search", "--no-cache", "--source", site, cwd=elsewhere)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[-2] == f"output    {site}/build/ (14 files, 14 changed)"
+    # --source wins over the site around the current folder.
+    other = make_site(GOOD, name="other")
+    checked = run_scarsite("check", "--no-cache", "--source", other, cwd=site / "content")
+    assert checked.returncode == 0, checked.stderr
+    assert ("note: no [tool.scarsite] table in pyproject.toml; using the default settings"
+            in checked.stdout.splitlines())
+    cleaned = run_scarsite("clean", "--source", site, cwd=elsewhere)
+    assert cleaned.stdout == f"removed {site}/build\n"
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
