@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import article, run_scarsite
+from .conftest import article, run_scarsite, scarsite_command
 
 GOOD = {
     "content/scar-types/rolling.md": article("Rolling", "scar-type"),
@@ -228,3 +230,70 @@ def test_source_is_used_as_given(make_site: Callable[..., Path], tmp_path: Path)
     cleaned = run_scarsite("clean", "--source", site, cwd=elsewhere)
     assert cleaned.stdout == f"removed {site}/build\n"
     assert sorted(p.name for p in elsewhere.iterdir()) == []
+
+
+# --- the commands the README shows ----------------------------------------------------------------
+
+REPOSITORY = Path(__file__).parent.parent
+SCARSITE_NAMES = ("scarsite", ".venv/bin/scarsite")
+
+
+def _readme_section(title: str) -> str:
+    text = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def _shown_commands(section: str) -> list[list[str]]:
+    """The commands in a section: each line of its sh blocks, and each code span in its text
+    that starts with make or scarsite, as words."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    lines = [line.split("#")[0] for block in blocks for line in block.splitlines()]
+    spans = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", section,
+                                               flags=re.MULTILINE | re.DOTALL))
+    lines += [span for span in spans if span.split()[0] in ("make", *SCARSITE_NAMES)]
+    return [shlex.split(line) for line in lines if len(line.split()) > 1]
+
+
+def _help(command: str) -> str:
+    result = subprocess.run(scarsite_command(command, "--help"), capture_output=True, text=True)
+    assert result.returncode == 0, (command, result.stderr)
+    return result.stdout
+
+
+def test_every_command_of_the_quick_start_exists() -> None:
+    """Each command the quick start shows is a target of the Makefile (with the variables it
+    reads), a scarsite command with those options, or a Python module that takes them."""
+    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([A-Za-z][\w.-]*):", makefile, re.MULTILINE))
+    commands = _shown_commands(_readme_section("Quick start"))
+    shown = {words[0] for words in commands}
+    assert shown == {"make", ".", ".venv/bin/python", "scarsite", ".venv/bin/scarsite"}, shown
+    for words in commands:
+        if words[0] == "make":
+            assert words[1] in targets, words
+            for variable in (word.split("=")[0] for word in words[2:]):
+                assert f'"$${variable}"' in makefile, words
+        elif words[0] == ".":
+            assert words[1] == ".venv/bin/activate"
+            assert (Path(sys.executable).parent / "activate").is_file()
+        elif words[0] == ".venv/bin/python":
+            result = subprocess.run([sys.executable, *words[1:], "--help"], capture_output=True)
+            assert result.returncode == 0, words
+        else:
+            usage = _help(words[1])
+            for option in (word for word in words[2:] if word.startswith("-")):
+                assert option in usage, words
+
+
+def test_the_command_line_section_names_real_options() -> None:
+    synopsis = re.search(r"^```\n(scarsite .*?)^```", _readme_section("Command line"),
+                         re.MULTILINE | re.DOTALL)
+    assert synopsis is not None
+    lines = synopsis[1].splitlines()
+    assert [line.split()[1] for line in lines] == ["build", "check", "new", "serve", "clean"]
+    for line in lines:
+        usage = _help(line.split()[1])
+        for option in re.findall(r"--[a-z-]+", line):
+            assert option in usage, (line, option)
