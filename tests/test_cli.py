@@ -186,6 +186,17 @@ def test_every_command_outside_any_site_says_so(tmp_path: Path) -> None:
         "deeper", "pyproject.toml"]
 
 
+def test_a_deleted_current_folder_is_one_message(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    # Removed in the new process after it has entered the folder, as when a shell stays in a
+    # folder another program deletes.
+    result = run_scarsite("check", cwd=gone, before=gone.rmdir)
+    assert (result.returncode, result.stderr) == (1, "scarsite: the current folder no longer "
+                                                  "exists; cd into the site folder, or pass "
+                                                  "--source DIR\n")
+
+
 def test_a_site_without_settings_builds_from_its_folder_only(
         make_site: Callable[..., Path]) -> None:
     """A pyproject.toml without [tool.scarsite] beside content/: the site builds with the

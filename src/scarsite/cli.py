@@ -54,9 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--source {args.source}: no such folder")
     found = args.source is None
     if found:
-        site = find_site(Path.cwd())
+        try:
+            here = Path.cwd()
+        except FileNotFoundError:  # the current folder was deleted after the shell entered it
+            print(Problem("scarsite", 0, "", "the current folder no longer exists; cd into "
+                          "the site folder, or pass --source DIR"), file=sys.stderr)
+            return 1
+        site = find_site(here)
         if site is None:
-            print(_no_site(Path.cwd()), file=sys.stderr)
+            print(_no_site(here), file=sys.stderr)
             return 1
         args.source = site
         if args.command in ("build", "check", "serve") and site != Path("."):
