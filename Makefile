@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LOCK := constraints.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: build compile test serve check golden clean bench lock lighthouse
+.PHONY: build compile test serve check new golden clean bench lock lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ test: $(VENV)/.installed-test
 
 serve: $(VENV)/.installed
 	$(BIN)/scarsite serve $(SERVE_FLAGS)
+
+# A new article: make new KIND=guide TITLE="How to choose a clinic". KIND and TITLE reach the
+# command as environment variables, so quotes in a title are taken as they are.
+new: $(VENV)/.installed
+	@if [ -z "$$KIND" ] || [ -z "$$TITLE" ]; then \
+		echo 'usage: make new KIND=scar-type|treatment|aftercare|guide|page TITLE="The title"' >&2; \
+		exit 2; \
+	fi
+	@$(BIN)/scarsite new "$$KIND" "$$TITLE"
 
 # Build and preview timings on synthetic sites; see benchmarks/run.py. Not part of `make test`.
 # e.g. make bench BENCH_FLAGS="--sizes 1000 --runs 3"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import article, run_scarsite, tree_of
+from .conftest import article, run_scarsite, scarsite_command, tree_of
 
 GOOD = {
     "content/scar-types/rolling.md": article("Rolling", "scar-type"),
@@ -268,3 +270,178 @@ def test_clean_removes_only_what_scarsite_made(make_site: Callable[..., Path],
     result = run_scarsite("clean", "--source", site, "--output", output)
     assert (result.returncode, result.stdout) == (0, "nothing to remove\n")
     assert output.is_dir()
+
+
+# --- which site a command works on ---------------------------------------------------------------
+
+SETTINGS = '[tool.scarsite]\ntitle = "Scars"\n'
+NO_SITE = ("scarsite: no site here: run this inside a site folder (one whose pyproject.toml has "
+           "a [tool.scarsite] table), or pass --source DIR\n")
+
+
+def test_build_and_check_find_the_site_from_a_subfolder(make_site: Callable[..., Path]) -> None:
+    site = make_site({**GOOD, "pyproject.toml": SETTINGS})
+    inside = site / "content/treatments"
+    built = run_scarsite("build", "--no-search", "--no-cache", cwd=inside)
+    assert built.returncode == 0, built.stderr
+    lines = built.stdout.splitlines()
+    assert lines[0] == f"note: the site folder is {site}; file names below are relative to it"
+    assert lines[1].startswith("articles  2 ")
+    assert lines[-2] == "output    ../../build/ (15 files, 15 changed)"
+    assert (site / "build/treatments/subcision/index.html").is_file()
+    assert sorted(p.name for p in inside.iterdir()) == ["subcision.md"]
+    checked = run_scarsite("check", "--no-cache", cwd=inside)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[-1] == "output    none (check only)"
+    # Problems name files from the site folder, as the note says.
+    (inside / "subcision.md").write_text(article("Subcision", "treatment", reviewed="soon"))
+    failed = run_scarsite("check", "--no-cache", cwd=inside)
+    assert failed.returncode == 1
+    assert "content/treatments/subcision.md:5: reviewed: 'soon' is not a date" in failed.stderr
+
+
+def test_the_nearest_site_above_wins(make_site: Callable[..., Path]) -> None:
+    outer = make_site({"pyproject.toml": SETTINGS}, name="outer")
+    inner = make_site({**GOOD, "pyproject.toml": SETTINGS}, name="outer/sites/inner")
+    result = run_scarsite("check", "--no-cache", cwd=inner / "content/scar-types")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (f"note: the site folder is {inner}; file names "
+                                             "below are relative to it")
+    assert not (outer / ".scarsite-cache").exists()
+
+
+def test_every_command_outside_any_site_says_so(tmp_path: Path) -> None:
+    nowhere = tmp_path / "nowhere"
+    (nowhere / "deeper").mkdir(parents=True)
+    # A settings file without the table marks no site (it may be any Python project's).
+    (nowhere / "pyproject.toml").write_text('[project]\nname = "other"\n')
+    for args in (["build"], ["check"], ["serve"], ["clean"], ["new", "guide", "X"]):
+        for cwd in (nowhere, nowhere / "deeper"):
+            result = run_scarsite(*args, cwd=cwd)
+            assert (result.returncode, result.stdout, result.stderr) == (1, "", NO_SITE), args
+    assert sorted(p.relative_to(nowhere).as_posix() for p in nowhere.rglob("*")) == [
+        "deeper", "pyproject.toml"]
+
+
+def test_a_deleted_current_folder_is_one_message(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    # Removed in the new process after it has entered the folder, as when a shell stays in a
+    # folder another program deletes.
+    result = run_scarsite("check", cwd=gone, before=gone.rmdir)
+    assert (result.returncode, result.stderr) == (1, "scarsite: the current folder no longer "
+                                                  "exists; cd into the site folder, or pass "
+                                                  "--source DIR\n")
+
+
+def test_a_site_without_settings_builds_from_its_folder_only(
+        make_site: Callable[..., Path]) -> None:
+    """A pyproject.toml without [tool.scarsite] beside content/: the site builds with the
+    default settings from its own folder or with --source; from below, nothing marks it as
+    the site, and the message says how to mark it."""
+    site = make_site({**GOOD, "pyproject.toml": '[project]\nname = "scars"\n'})
+    note = "note: no [tool.scarsite] table in pyproject.toml; using the default settings"
+    here = run_scarsite("check", "--no-cache", cwd=site)
+    assert here.returncode == 0, here.stderr
+    assert note in here.stdout.splitlines()
+    elsewhere = run_scarsite("check", "--no-cache", "--source", site, cwd=site.parent)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert note in elsewhere.stdout.splitlines()
+    below = run_scarsite("check", "--no-cache", cwd=site / "content/treatments")
+    assert below.returncode == 1
+    assert below.stderr == ("scarsite: no site here: ../.. has a content folder but no "
+                            "pyproject.toml with a [tool.scarsite] table; add that table to make "
+                            "it the site folder, run this in ../.., or pass --source ../..\n")
+
+
+def test_a_site_whose_settings_are_not_toml_is_still_found(
+        make_site: Callable[..., Path]) -> None:
+    site = make_site({**GOOD, "pyproject.toml": '[tool.scarsite]\ntitle = "Scars\n'})
+    result = run_scarsite("check", "--no-cache", cwd=site / "content/treatments")
+    assert result.returncode == 1
+    assert result.stderr.startswith("pyproject.toml:2: not valid TOML: ")
+
+
+def test_source_is_used_as_given(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    site = make_site({**GOOD, "pyproject.toml": SETTINGS})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    built = run_scarsite("build", "--no-search", "--no-cache", "--source", site, cwd=elsewhere)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[-2] == f"output    {site}/build/ (15 files, 15 changed)"
+    # --source wins over the site around the current folder.
+    other = make_site(GOOD, name="other")
+    checked = run_scarsite("check", "--no-cache", "--source", other, cwd=site / "content")
+    assert checked.returncode == 0, checked.stderr
+    assert ("note: no [tool.scarsite] table in pyproject.toml; using the default settings"
+            in checked.stdout.splitlines())
+    cleaned = run_scarsite("clean", "--source", site, cwd=elsewhere)
+    assert cleaned.stdout == f"removed {site}/build\n"
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
+
+
+# --- the commands the README shows ----------------------------------------------------------------
+
+REPOSITORY = Path(__file__).parent.parent
+SCARSITE_NAMES = ("scarsite", ".venv/bin/scarsite")
+
+
+def _readme_section(title: str) -> str:
+    text = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def _shown_commands(section: str) -> list[list[str]]:
+    """The commands in a section: each line of its sh blocks, and each code span in its text
+    that starts with make or scarsite, as words."""
+    blocks = re.findall(r"^```sh\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+    lines = [line.split("#")[0] for block in blocks for line in block.splitlines()]
+    spans = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", section,
+                                               flags=re.MULTILINE | re.DOTALL))
+    lines += [span for span in spans if span.split()[0] in ("make", *SCARSITE_NAMES)]
+    return [shlex.split(line) for line in lines if len(line.split()) > 1]
+
+
+def _help(command: str) -> str:
+    result = subprocess.run(scarsite_command(command, "--help"), capture_output=True, text=True)
+    assert result.returncode == 0, (command, result.stderr)
+    return result.stdout
+
+
+def test_every_command_of_the_quick_start_exists() -> None:
+    """Each command the quick start shows is a target of the Makefile (with the variables it
+    reads), a scarsite command with those options, or a Python module that takes them."""
+    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([A-Za-z][\w.-]*):", makefile, re.MULTILINE))
+    commands = _shown_commands(_readme_section("Quick start"))
+    shown = {words[0] for words in commands}
+    assert shown == {"make", ".", ".venv/bin/python", "scarsite", ".venv/bin/scarsite"}, shown
+    for words in commands:
+        if words[0] == "make":
+            assert words[1] in targets, words
+            for variable in (word.split("=")[0] for word in words[2:]):
+                assert f'"$${variable}"' in makefile, words
+        elif words[0] == ".":
+            assert words[1] == ".venv/bin/activate"
+            assert (Path(sys.executable).parent / "activate").is_file()
+        elif words[0] == ".venv/bin/python":
+            result = subprocess.run([sys.executable, *words[1:], "--help"], capture_output=True)
+            assert result.returncode == 0, words
+        else:
+            usage = _help(words[1])
+            for option in (word for word in words[2:] if word.startswith("-")):
+                assert option in usage, words
+
+
+def test_the_command_line_section_names_real_options() -> None:
+    synopsis = re.search(r"^```\n(scarsite .*?)^```", _readme_section("Command line"),
+                         re.MULTILINE | re.DOTALL)
+    assert synopsis is not None
+    lines = synopsis[1].splitlines()
+    assert [line.split()[1] for line in lines] == ["build", "check", "new", "serve", "clean"]
+    for line in lines:
+        usage = _help(line.split()[1])
+        for option in re.findall(r"--[a-z-]+", line):
+            assert option in usage, (line, option)

@@ -1,7 +1,9 @@
 """The `scarsite` command: `build`, `check`, `serve`, `new` and `clean`.
 
-Exit codes: 0 success, 1 problems in the site's content or settings (each
-printed as `path:line: field: message`), 2 a mistake in the command line.
+Every command works on one site folder: `--source DIR`, or else the one found from the
+current folder up, as git finds `.git` (see `find_site`). Exit codes: 0 success, 1 problems
+in the site's content or settings (each printed as `path:line: field: message`), or no site
+found, 2 a mistake in the command line.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,9 +24,10 @@ from typing import NoReturn
 from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .cache import clean
+from .config import declares_site
 from .editorial import EditorialReport
-from .errors import SiteError
-from .names import CACHE_DIR, OUTPUT_DIR, SETTINGS_FILE
+from .errors import Problem, SiteError
+from .names import CACHE_DIR, CONTENT_DIR, OUTPUT_DIR, SETTINGS_FILE
 from .scaffold import new_article
 
 
@@ -45,10 +50,26 @@ def run() -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.source.is_dir():
+    if args.source is not None and not args.source.is_dir():
         parser.error(f"--source {args.source}: no such folder")
+    found = args.source is None
+    if found:
+        try:
+            here = Path.cwd()
+        except FileNotFoundError:  # the current folder was deleted after the shell entered it
+            print(Problem("scarsite", 0, "", "the current folder no longer exists; cd into "
+                          "the site folder, or pass --source DIR"), file=sys.stderr)
+            return 1
+        site = find_site(here)
+        if site is None:
+            print(_no_site(here), file=sys.stderr)
+            return 1
+        args.source = site
+        if args.command in ("build", "check", "serve") and site != Path("."):
+            print(f"note: the site folder is {site.resolve()}; file names below are "
+                  "relative to it")
     if args.command == "new":
-        return _new(args)
+        return _new(args, shown_from_here=found)
     if args.command == "clean":
         return _clean(args)
     if args.command == "serve":
@@ -84,13 +105,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if report.ok else 1
 
 
-def _new(args: argparse.Namespace) -> int:
+NO_SITE = ("no site here: run this inside a site folder (one whose "
+           f"{SETTINGS_FILE} has a [tool.scarsite] table), or pass --source DIR")
+
+
+def find_site(here: Path) -> Path | None:
+    """The site folder for a command run in `here`, as a path from `here` ('.', '../..'), or
+    None outside any site.
+
+    As git finds `.git`: `here` or the nearest folder above it whose settings file has a
+    [tool.scarsite] table. `here` itself is also a site when it has a content folder and no
+    such table, a site that builds with the default settings; above `here` only the table
+    counts, so a stray content folder in a home folder never makes a site of it.
+    """
+    if declares_site(here) or (here / CONTENT_DIR).is_dir():
+        return Path(".")
+    for folder in here.parents:
+        if declares_site(folder):
+            return Path(os.path.relpath(folder, here))
+    return None
+
+
+def _no_site(here: Path) -> str:
+    """The message for a command run outside any site; it names the folder above that looks
+    like a site without being marked as one, if there is one."""
+    unmarked = next((folder for folder in here.parents if (folder / CONTENT_DIR).is_dir()), None)
+    if unmarked is None:
+        return str(Problem("scarsite", 0, "", NO_SITE))
+    where = os.path.relpath(unmarked, here)
+    return str(Problem("scarsite", 0, "", f"no site here: {where} has a {CONTENT_DIR} folder but "
+                       f"no {SETTINGS_FILE} with a [tool.scarsite] table; add that table to "
+                       f"make it the site folder, run this in {where}, or pass --source {where}"))
+
+
+def command_form(site: Path) -> str:
+    """How to run this scarsite again from the current folder, for the commands messages
+    suggest: `scarsite` when the shell finds this very script by that name (its virtual
+    environment is active); else the script's path (from here when it is inside the site,
+    such as the site's own .venv/bin/scarsite); else, for `python -m scarsite`, that
+    Python's path."""
+    script = Path(sys.argv[0]).absolute()
+    if script.name == "scarsite":
+        on_path = shutil.which("scarsite")
+        if on_path is not None and os.path.samefile(on_path, script):
+            return "scarsite"
+        return _path_from_here(script, site)
+    # A virtual environment's python is a link to the system's, which has no scarsite: the
+    # same name, not the same file, is what counts.
+    python = Path(sys.executable).absolute()
+    for name in ("python", "python3"):
+        on_path = shutil.which(name)
+        if on_path is not None and Path(on_path).absolute() == python:
+            return f"{name} -m scarsite"
+    return f"{_path_from_here(python, site)} -m scarsite"
+
+
+def _path_from_here(path: Path, site: Path) -> str:
+    inside_site = path.is_relative_to(os.path.abspath(site))
+    shown = os.path.relpath(path) if inside_site else str(path)
+    if os.sep not in shown:  # the shell would look a bare name up on PATH
+        shown = os.path.join(".", shown)
+    return shlex.quote(shown)
+
+
+def _new(args: argparse.Namespace, shown_from_here: bool) -> int:
     try:
         path = new_article(args.source, args.kind, args.title, date.today())
     except SiteError as exc:
         print(exc.problem, file=sys.stderr)
         return 1
-    print(f"wrote {path}\nFill in every TODO; `scarsite check --strict` fails until you do.")
+    shown = os.path.relpath(path) if shown_from_here else str(path)
+    print(f"wrote {shown}\nFill in every TODO; `{command_form(args.source)} check --strict` "
+          "fails until you do.")
     return 0
 
 
@@ -130,14 +216,17 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+_SOURCE_HELP = (f"the site folder (default: the current folder or the nearest one above it whose "
+                f"{SETTINGS_FILE} has a [tool.scarsite] table)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scarsite", description="Build the acne-scar "
                                      "patient-education site from Markdown articles.")
     parser.add_argument("--version", action="version", version=f"scarsite {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--source", type=Path, default=Path("."), metavar="DIR",
-                        help="the site folder (default: the current folder)")
+    common.add_argument("--source", type=Path, metavar="DIR", help=_SOURCE_HELP)
     common.add_argument("--strict", action="store_true", help="treat warnings as errors")
     common.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     common.add_argument("--no-cache", action="store_true", help="neither use nor update the "
@@ -163,8 +252,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--open", action="store_true", help="open the preview in a browser")
     clean_cmd = commands.add_parser("clean", help=f"remove the build cache ({CACHE_DIR}/), "
                                     "and the output folder if scarsite made it")
-    clean_cmd.add_argument("--source", type=Path, default=Path("."), metavar="DIR",
-                           help="the site folder (default: the current folder)")
+    clean_cmd.add_argument("--source", type=Path, metavar="DIR", help=_SOURCE_HELP)
     clean_cmd.add_argument("--output", type=Path, metavar="DIR",
                            help="the output folder to remove (default: <source>/build)")
     new_cmd = commands.add_parser("new", parents=[common], help="start a new article with "

@@ -111,6 +111,28 @@ _TAXONOMY_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
 _URL_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\Z")
 
 
+# A [tool.scarsite] table, or one inside it, at the start of a line: how a settings file
+# that is not valid TOML still says it belongs to a site (whose build then reports the
+# mistake at its line, instead of the site not being found).
+_SITE_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*scarsite[ \t]*[].]", re.MULTILINE)
+
+
+def declares_site(folder: Path) -> bool:
+    """Whether the folder's settings file has a [tool.scarsite] table: the mark of a site
+    folder, as `.git` marks a repository."""
+    path = folder / SETTINGS_FILE
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # no settings file here (or not one we may read)
+        return False
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return bool(_SITE_TABLE.search(text))
+    tool = document.get("tool")
+    return isinstance(tool, dict) and "scarsite" in tool
+
+
 def load_config(site: Path, problems: Problems) -> SiteConfig:
     """Read and validate the site settings, reporting mistakes into `problems`."""
     path = site / SETTINGS_FILE
