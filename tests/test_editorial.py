@@ -106,13 +106,15 @@ def test_numbers_warnings_and_the_json_report(make_themed_site: Callable[..., Pa
         "content/guides/long.md:8: warning: next_review: review due on 2027-01-20, in 50 days",
         f"content/guides/long.md:10: warning: readability: grade {long['grade']} is above 3.0; "
         "use shorter sentences and everyday words (longest sentence: 22 words)",
-        "content/guides/long.md:10: warning: glossary: not defined: CO2, PRP; add them to "
-        "content/glossary.yaml or spell them out",
+        "content/guides/long.md:13: warning: glossary: 'CO2' is not defined; add it to "
+        "content/glossary.yaml or spell it out",
+        "content/guides/long.md:13: warning: glossary: 'PRP' is not defined; add it to "
+        "content/glossary.yaml or spell it out",
         "content/treatments/t.md:9: next_review: review overdue since 2026-11-01; review the "
         "article and update 'reviewed'",
         "content/treatments/t.md:11: warning: callout: no 'when to get help' card; add a "
         "'!!! non-urgent', '!!! urgent' or '!!! emergency' box",
-        "failed: 1 error, 5 warnings",
+        "failed: 1 error, 6 warnings",
     ]
     assert long["grade"] > 3
     assert long["long_sentences"] == 1 and long["longest_sentence_words"] == 22

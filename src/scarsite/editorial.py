@@ -157,10 +157,10 @@ def _check(article: Article, stats: ArticleStats, config: SiteConfig,
     if article.kind in ("treatment", "aftercare") and stats.cards == 0:
         problems.warn(rel, doc.body_line, "callout", "no 'when to get help' card; add a "
                       "'!!! non-urgent', '!!! urgent' or '!!! emergency' box")
-    if stats.undefined_terms:
-        problems.warn(rel, doc.body_line, "glossary", "not defined: "
-                      f"{', '.join(stats.undefined_terms)}; add them to content/glossary.yaml "
-                      "or spell them out")
+    for line, term in sorted((_first_use(doc.body, term, doc.body_line), term)
+                             for term in stats.undefined_terms):
+        problems.warn(rel, line, "glossary", f"'{term}' is not defined; add it to "
+                      "content/glossary.yaml or spell it out")
     # A scar type or treatment with none is already a build warning (schema.py).
     reported = stats.references == 0 and article.kind in ("scar-type", "treatment")
     if article.kind != "page" and stats.references < config.min_references and not reported:
@@ -196,6 +196,12 @@ def _check_terms(article: Article, config: SiteConfig, problems: Problems) -> No
     for line, variant, preferred in found:
         problems.warn(doc.rel, line, "terms", f"'{variant}': write '{preferred}', the site's "
                       "word for it (in quotes if you name the other word on purpose)")
+
+
+def _first_use(body: str, term: str, body_line: int) -> int:
+    """The file line where an abbreviation is first used in the Markdown body."""
+    match = re.search(rf"(?<![\w&]){re.escape(term)}(?![\w&])", body)
+    return body_line + body.count("\n", 0, match.start()) if match else body_line
 
 
 def split_sentences(text: str) -> list[str]:
