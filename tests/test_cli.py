@@ -52,7 +52,7 @@ def test_check_writes_nothing(make_site: Callable[..., Path]) -> None:
 
 def test_usage_errors_exit_2(make_site: Callable[..., Path]) -> None:
     site = make_site(GOOD)
-    for args in (["build", "--no-such-flag"], ["publish"], [],
+    for args in (["build", "--no-such-flag"], ["publish"],
                  ["build", "--source", str(site / "missing")]):
         result = run_scarsite(*args)
         assert result.returncode == 2, args
@@ -445,3 +445,14 @@ def test_the_command_line_section_names_real_options() -> None:
         usage = _help(line.split()[1])
         for option in re.findall(r"--[a-z-]+", line):
             assert option in usage, (line, option)
+
+
+def test_plain_scarsite_lists_the_commands_and_v_gives_the_version(tmp_path: Path) -> None:
+    plain = run_scarsite(cwd=tmp_path)
+    assert plain.returncode == 0 and plain.stderr == ""
+    for command in ("build", "check", "serve", "new", "clean"):
+        assert command in plain.stdout
+    for flag in ("-V", "--version"):
+        version = run_scarsite(flag, cwd=tmp_path)
+        assert version.returncode == 0 and version.stdout.startswith("scarsite ")
+

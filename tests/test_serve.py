@@ -306,7 +306,7 @@ def test_when_every_port_tried_is_busy_serve_says_so_in_one_line(
     finally:
         for sock in taken:
             sock.close()
-    assert result.returncode == 1
+    assert result.returncode == 4  # no free port: its own exit code (cli.EXIT_NO_PORT)
     assert result.stderr == (f"scarsite serve: ports {base} to {base + PORTS_TRIED - 1} are all "
                              "in use; choose another with --port\n")
     assert result.stdout == ""

@@ -34,7 +34,7 @@ from .parse import parse_documents
 from .render import Rendered, render_site
 from .search import index_search
 from .static import StaticFiles, collect_static
-from .write import check_output_is_ours, site_lock, write_site
+from .write import BuildRunning, check_output_is_ours, site_lock, write_site
 
 T = TypeVar("T")
 
@@ -72,6 +72,7 @@ class BuildReport:
     files_changed: int = 0
     pages_indexed: int = 0
     up_to_date: bool = False  # the output already held this site; nothing was done
+    busy: bool = False  # another build of the site was running; this one did nothing
     counts: dict[str, Any] = field(default_factory=dict)  # see `count_site`
     timings: list[tuple[str, float]] = field(default_factory=list)
     seconds: float = 0.0  # the whole build, wall clock
@@ -98,6 +99,7 @@ class BuildReport:
         try:
             yield
         except SiteError as exc:
+            self.busy = isinstance(exc, BuildRunning)
             self.problems.add(exc.problem)
         finally:
             self.seconds = time.perf_counter() - start

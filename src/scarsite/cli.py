@@ -47,8 +47,20 @@ def run() -> NoReturn:
         os._exit(code)
 
 
+# Exit codes (documented in the README): scripts and CI can tell a mistake in the site from a
+# build that could not run.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # errors in the content or settings (or warnings, with --strict)
+EXIT_USAGE = 2  # a command or option that does not exist (argparse's own code)
+EXIT_BUSY = 3  # another build of the same site is running
+EXIT_NO_PORT = 4  # `serve`: no free port to preview on
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # plain `scarsite`: what it can do
+        return EXIT_OK
     args = parser.parse_args(argv)
     if args.source is not None and not args.source.is_dir():
         parser.error(f"--source {args.source}: no such folder")
@@ -73,15 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "clean":
         return _clean(args)
     if args.command == "serve":
-        from .serve import serve  # the preview server is only loaded when asked for
+        from .serve import NoFreePort, serve  # the preview server only when asked for
         from .server import ServerError
         try:
             with contextlib.suppress(KeyboardInterrupt):
                 serve(args.source, args.host, args.port, args.drafts, args.open)
         except ServerError as exc:
             print(f"scarsite serve: {exc}", file=sys.stderr)
-            return 1
-        return 0
+            return EXIT_NO_PORT if isinstance(exc, NoFreePort) else EXIT_PROBLEMS
+        return EXIT_OK
     checking = args.command == "check"
     options = BuildOptions(source=args.source, output=getattr(args, "output", None),
                            drafts=getattr(args, "drafts", False), strict=args.strict,
@@ -102,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.report is not None:
             _write_json(args.report, report.editorial.as_json())
     _print_report(report)
-    return 0 if report.ok else 1
+    if report.busy:
+        return EXIT_BUSY
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
 NO_SITE = ("no site here: run this inside a site folder (one whose "
@@ -223,7 +237,7 @@ _SOURCE_HELP = (f"the site folder (default: the current folder or the nearest on
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scarsite", description="Build the acne-scar "
                                      "patient-education site from Markdown articles.")
-    parser.add_argument("--version", action="version", version=f"scarsite {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"scarsite {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--source", type=Path, metavar="DIR", help=_SOURCE_HELP)

@@ -223,8 +223,12 @@ def listen(preview: Preview, builder: Callable[[set[Path] | None], None], host: 
             print(f"port {port} is in use; previewing on {server.url} instead", flush=True)
         return server
     if last == port:
-        raise ServerError(f"port {port} is in use; choose another with --port")
-    raise ServerError(f"ports {port} to {last} are all in use; choose another with --port")
+        raise NoFreePort(f"port {port} is in use; choose another with --port")
+    raise NoFreePort(f"ports {port} to {last} are all in use; choose another with --port")
+
+
+class NoFreePort(ServerError):
+    """Every port the preview tried is in use."""
 
 
 def make_server(source: Path, host: str = "127.0.0.1", port: int = 8000,

@@ -192,6 +192,10 @@ def _update_spare(output: Path, spare: Path, marker: Path,
         marker.touch()
 
 
+class BuildRunning(SiteError):
+    """Another build of the same site holds its lock."""
+
+
 @contextlib.contextmanager
 def site_lock(site: Path) -> Iterator[None]:
     """Hold the site's build lock; a SiteError if another build of the site holds it.
@@ -204,8 +208,8 @@ def site_lock(site: Path) -> Iterator[None]:
         try:
             fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SiteError(str(site), 0, "build", "another scarsite build of this site is "
-                            "running; wait for it to finish, then build again") from None
+            raise BuildRunning(str(site), 0, "build", "another scarsite build of this site is "
+                               "running; wait for it to finish, then build again") from None
         yield
     finally:
         os.close(folder)  # closing lets go of the lock
