@@ -14,9 +14,11 @@ from .errors import SiteError, did_you_mean
 from .names import CONTENT_DIR
 from .text import slugify
 
-_REFERENCES = '''references:
-  - text: "TODO: authors, title, journal, year (peer-reviewed where possible)"
-  - text: "TODO: a second reference; add doi: or pmid: lines when there is one"
+_REFERENCES = '''references:  # cite each in the text after the claim it backs: [@first-source]
+  - id: first-source
+    text: "TODO: authors, title, journal, year (peer-reviewed); then a pmid:, doi:, url: or isbn:"
+  - id: second-source
+    text: "TODO: a second reference, with its pmid:, doi:, url: or isbn: line"
 '''
 
 _TREATMENT_FIELDS = '''evidence: insufficient  # TODO: strong, moderate, limited or insufficient?
@@ -25,6 +27,7 @@ facts:
   sessions: "TODO: how many sessions"
   interval: "TODO: how far apart"
   downtime: "TODO: recovery time"
+  cost: "TODO: a published range with its country and year, or: Varies; ask for a written quote"
 '''
 
 _SECTIONS = {
