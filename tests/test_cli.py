@@ -456,3 +456,15 @@ def test_plain_scarsite_lists_the_commands_and_v_gives_the_version(tmp_path: Pat
         version = run_scarsite(flag, cwd=tmp_path)
         assert version.returncode == 0 and version.stdout.startswith("scarsite ")
 
+
+
+def test_the_stage_times_add_up_to_no_more_than_the_whole_build(
+        make_site: Callable[..., Path]) -> None:
+    site = make_site(GOOD)
+    result = run_scarsite("build", "--no-cache", cwd=site)  # with search, run inside write
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("time"))
+    total, stages = re.match(r"time\s+(\d+) ms: (.*)", line).groups()
+    times = {name: int(ms) for name, ms in re.findall(r"([a-z][a-z -]*?) (\d+) ms", stages)}
+    assert "search" in times and "write" in times
+    assert sum(times.values()) <= int(total) + len(times)  # each is rounded to a millisecond

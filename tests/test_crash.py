@@ -97,7 +97,7 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(
     stages = {name: int(ms) / 1000
               for name, ms in re.findall(r"([a-z][a-z -]*?) (\d+) ms", timings)}
     write_end = seconds - stages.get("cache", 0.0)
-    write_start = write_end - stages["write"]
+    write_start = write_end - stages["write"] - stages.get("search", 0.0)  # search: in write
     delays = [seconds * (0.2 + 1.1 * n / (KILLS - 1)) for n in range(KILLS)]
     delays += [write_start + (write_end - write_start) * n / 4 for n in range(5)]
     outcomes = []
