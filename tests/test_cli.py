@@ -468,3 +468,16 @@ def test_the_stage_times_add_up_to_no_more_than_the_whole_build(
     times = {name: int(ms) for name, ms in re.findall(r"([a-z][a-z -]*?) (\d+) ms", stages)}
     assert "search" in times and "write" in times
     assert sum(times.values()) <= int(total) + len(times)  # each is rounded to a millisecond
+
+
+def test_the_file_counts_agree_with_the_output_and_removals_are_counted(
+        make_site: Callable[..., Path]) -> None:
+    site = make_site(GOOD)
+    with_search = run_scarsite("build", "--no-cache", cwd=site)
+    assert with_search.returncode == 0, with_search.stderr
+    in_output = sum(1 for p in (site / "build").rglob("*") if p.is_file())
+    assert f"({in_output} files, {in_output} changed)" in with_search.stdout
+    index = sum(1 for p in (site / "build/pagefind").rglob("*") if p.is_file())
+    without = run_scarsite("build", "--no-cache", "--no-search", cwd=site)
+    assert without.returncode == 0, without.stderr
+    assert f"({in_output - index} files, 0 changed, {index} removed)" in without.stdout

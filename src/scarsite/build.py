@@ -70,6 +70,7 @@ class BuildReport:
     rendered: Rendered = field(default_factory=Rendered, repr=False)
     files_written: int = 0
     files_changed: int = 0
+    files_removed: int = 0  # files of the previous output the new one no longer has
     pages_indexed: int = 0
     up_to_date: bool = False  # the output already held this site; nothing was done
     busy: bool = False  # another build of the site was running; this one did nothing
@@ -156,7 +157,11 @@ def build(options: BuildOptions, cache: MemoryCache | None = None) -> BuildRepor
             pages.update(_pictures_shown(site, bodies))
             written = report.stage("write", write_site, pages, static, output,
                                    _search_step(report), kept)
-            report.files_written, report.files_changed = written.files, written.changed
+            # The search index is made afresh by every build: all its files count as changed.
+            search_files = len(written.stamps) - written.files
+            report.files_written = len(written.stamps)
+            report.files_changed = written.changed + search_files
+            report.files_removed = written.removed
             published = Published(str(output.absolute()), written.stamps,
                                   tuple(problems.items), _summary_of(report))
         report.stage("cache", reuse.save, known, rendered if published else None, published)

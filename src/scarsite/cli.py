@@ -313,8 +313,9 @@ def _summary(report: BuildReport, counts: str) -> str:
         lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files, "
                      "up to date: nothing changed since the last build)")
     elif report.options.write:
+        removed = f", {report.files_removed} removed" if report.files_removed else ""
         lines.append(f"output    {report.options.output_dir}/ ({report.files_written} files, "
-                     f"{report.files_changed} changed)")
+                     f"{report.files_changed} changed{removed})")
         lines.append(f"search    {report.pages_indexed} pages indexed" if report.options.search
                      else "search    skipped (--no-search)")
     else:

@@ -51,7 +51,8 @@ OUTPUT_MARKER_TEXT = (b"This folder was written by scarsite (a static site gener
 class WriteResult:
     files: int  # files in the new site (search index aside)
     changed: int  # of which new or different from the previous site
-    stamps: dict[str, Stamp]  # every file now published, and its stamp
+    stamps: dict[str, Stamp]  # every file now published (search index too), and its stamp
+    removed: int = 0  # files of the previous site that the new one no longer has
 
 
 def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
@@ -77,6 +78,8 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
     files.update((rel, source.read_bytes()) for rel, source in static.files.items())
     files[OUTPUT_MARKER] = OUTPUT_MARKER_TEXT
     total = len(files) + len(kept)  # the marker counts: it is one of the files published
+    # What the previous site had, to say how many files went (a walk: 3 ms at 1,000 articles).
+    previous = set(file_stamps(output)) if output.is_dir() else set()
     try:
         exchanged = None
         if _spare_ready(output):
@@ -84,11 +87,13 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
                 exchanged = _write_by_exchange(files, set(kept), output, finish)
         if exchanged is None:
             changed = _write_by_rename(files, kept, output, finish)
-            return WriteResult(total, changed, file_stamps(output))
+            stamps = file_stamps(output)
+            return WriteResult(total, changed, stamps, len(previous - stamps.keys()))
     except OSError as exc:
         raise SiteError(str(output), 0, "output", f"could not write the site: {exc.strerror} "
                         f"({exc.filename}); the previous output is unchanged") from None
-    return WriteResult(total, *exchanged)
+    changed, stamps = exchanged
+    return WriteResult(total, changed, stamps, len(previous - stamps.keys()))
 
 
 def _write_by_exchange(files: dict[str, bytes], kept: set[str], output: Path,
