@@ -78,7 +78,8 @@ def write_site(outputs: dict[str, bytes], static: StaticFiles, output: Path,
     files.update((rel, source.read_bytes()) for rel, source in static.files.items())
     files[OUTPUT_MARKER] = OUTPUT_MARKER_TEXT
     total = len(files) + len(kept)  # the marker counts: it is one of the files published
-    # What the previous site had, to say how many files went (a walk: 3 ms at 1,000 articles).
+    # What the previous site had, to say how many files went (a walk: about 7 ms at 1,000
+    # articles, 2% of a one-edit build).
     previous = set(file_stamps(output)) if output.is_dir() else set()
     try:
         exchanged = None
