@@ -9,7 +9,6 @@ last successful one stops: the output is up to date (see `cache.LastBuild`).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -188,7 +187,7 @@ def _inputs(options: BuildOptions, config: SiteConfig, sources: list[Source],
     """The digest of what this build reads (for telling that nothing changed)."""
     settings = repr((config, options.drafts, options.strict, options.search,
                      str(options.output_dir.absolute()),
-                     [(p.rel, hashlib.sha1(p.data).hexdigest()) for p in pictures]))
+                     [(p.rel, p.digest) for p in pictures]))
     source = options.source
     templates = source / TEMPLATES_DIR
     extra = [source / GLOSSARY_FILE,

@@ -20,6 +20,7 @@ Processing is reused across builds by the digest of the file's bytes (`known`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import posixpath
@@ -61,6 +62,11 @@ class PictureFile:
 
     rel: str  # path relative to the site folder, with '/' separators
     data: bytes
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Of the bytes: what reuse and the up-to-date check both key on (taken once)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def prepare_pictures(files: list[PictureFile], known: dict[str, Picture] | None 
     known = {} if known is None else known
     pictures = {}
     for file in files:
-        digest = hashlib.sha256(file.data).hexdigest()
+        digest = file.digest
         key = f"{digest}\0{posixpath.basename(file.rel)}"
         picture = known.get(key)
         if picture is None or picture.rel != file.rel:
